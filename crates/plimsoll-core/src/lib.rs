@@ -1,0 +1,255 @@
+//! The finding model every Plimsoll gate shares.
+//!
+//! The flow is always input → facts → rules → findings → report. This crate
+//! owns the last shared link: what a finding is, how severe it is, which rule
+//! produced it, and the metadata a rule publishes about itself.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a finding is. Ordered from most to least severe so that
+/// `a <= b` means "a is at least as severe as b".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Style,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Error,
+        Severity::Warning,
+        Severity::Info,
+        Severity::Style,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Style => "style",
+        }
+    }
+
+    /// Parses a severity name as users write it (hadolint's names included).
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            "style" => Some(Severity::Style),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The failure threshold: findings at or above it make the run exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    At(Severity),
+    None,
+}
+
+impl Threshold {
+    pub fn parse(s: &str) -> Option<Threshold> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Some(Threshold::None);
+        }
+        Severity::parse(s).map(Threshold::At)
+    }
+
+    pub fn fails(self, sev: Severity) -> bool {
+        match self {
+            Threshold::At(t) => sev <= t,
+            Threshold::None => false,
+        }
+    }
+}
+
+/// Which family a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// The file could not be parsed (DL1000).
+    Syntax,
+    /// hadolint-compatible Dockerfile rules (DL3xxx, DL4xxx).
+    Hadolint,
+    /// Plimsoll's delivery-contract Dockerfile rules (PDxxx).
+    Dockerfile,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Syntax => "syntax",
+            Category::Hadolint => "hadolint",
+            Category::Dockerfile => "dockerfile",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A position range in a file: 1-based lines and 1-based character columns;
+/// `end_column` is exclusive (one past the last character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Region {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// One thing a rule found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub message: String,
+    /// Path as the user named it (`-` for stdin).
+    pub file: String,
+    #[serde(flatten)]
+    pub region: Region,
+    /// A suggested replacement or snippet, when the rule can give one.
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    /// Deterministic order: file, line, column, code, message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.file,
+            self.region.line,
+            self.region.column,
+            &self.code,
+            &self.message,
+        )
+    }
+}
+
+/// Sorts findings into the deterministic report order.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// What a rule publishes about itself: the registry entry.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// Full documentation (markdown), taken from the rule file's doc comment.
+    pub doc: &'static str,
+}
+
+/// Counts per severity plus the number of files looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub styles: usize,
+    pub files: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding], files: usize) -> Summary {
+        let mut s = Summary {
+            files,
+            ..Summary::default()
+        };
+        for f in findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+                Severity::Style => s.styles += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Extracts the documentation from a Rust source file's leading `//!` lines.
+///
+/// Rules keep their documentation as the module doc comment of their own
+/// file; the registry embeds the file with `include_str!` and calls this at
+/// start-up, so the doc printed by `plimsoll rule CODE` is the doc in code.
+pub fn module_doc(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("//!") {
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        } else if t.is_empty() && out.is_empty() {
+            continue;
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_orders_severities() {
+        let t = Threshold::At(Severity::Warning);
+        assert!(t.fails(Severity::Error));
+        assert!(t.fails(Severity::Warning));
+        assert!(!t.fails(Severity::Info));
+        assert!(!Threshold::None.fails(Severity::Error));
+        assert_eq!(
+            Threshold::parse("STYLE"),
+            Some(Threshold::At(Severity::Style))
+        );
+        assert_eq!(Threshold::parse("bogus"), None);
+    }
+
+    #[test]
+    fn module_doc_reads_leading_comment() {
+        let src = "//! # DL3000\n//!\n//! Use absolute WORKDIR.\nuse x;\n//! not this";
+        assert_eq!(module_doc(src), "# DL3000\n\nUse absolute WORKDIR.\n");
+    }
+
+    #[test]
+    fn summary_counts() {
+        let f = |s| Finding {
+            code: "X".into(),
+            severity: s,
+            category: Category::Hadolint,
+            message: String::new(),
+            file: "f".into(),
+            region: Region::default(),
+            fix: None,
+        };
+        let s = Summary::of(
+            &[f(Severity::Error), f(Severity::Style), f(Severity::Style)],
+            2,
+        );
+        assert_eq!(
+            (s.errors, s.warnings, s.infos, s.styles, s.files),
+            (1, 0, 0, 2, 2)
+        );
+    }
+}
