@@ -147,16 +147,18 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
-/// What a rule publishes about itself: the registry entry.
-#[derive(Debug, Clone, Copy)]
+/// What a rule publishes about itself, as reporters need it (SARIF rule
+/// metadata, `plimsoll rules`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleInfo {
-    pub code: &'static str,
+    pub code: String,
+    /// Default severity.
     pub severity: Severity,
     pub category: Category,
     /// One line: what the rule checks.
-    pub summary: &'static str,
+    pub summary: String,
     /// Full documentation (markdown), taken from the rule file's doc comment.
-    pub doc: &'static str,
+    pub doc: String,
 }
 
 /// Counts per severity plus the number of files looked at.
