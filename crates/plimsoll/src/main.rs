@@ -1,1 +1,80 @@
-fn main() {}
+//! `plimsoll`: the thin binary over Plimsoll's library crates.
+//!
+//! Exit codes, everywhere: 0 clean, 1 findings at or above the failure
+//! threshold, 2 usage or input error.
+
+mod input;
+mod lint;
+mod rules;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "plimsoll",
+    version,
+    about = "Puts a load line on containers: stops broken, bloated or unsafe container deliveries in CI.",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint Dockerfiles (files, directories searched for Dockerfiles, or `-` for stdin).
+    Lint(lint::LintArgs),
+    /// List every rule: code, default severity, category, summary.
+    Rules(rules::RulesArgs),
+    /// Print the full documentation of one rule.
+    Rule {
+        /// Rule code, e.g. DL3008 or PD007.
+        code: String,
+    },
+}
+
+/// Exit statuses.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Prints an error the way every command does.
+pub fn error(msg: impl std::fmt::Display) {
+    eprintln!("plimsoll: error: {msg}");
+}
+
+fn main() -> ExitCode {
+    // A bug must never surface as a backtrace: report it as an internal
+    // error with exit status 2.
+    std::panic::set_hook(Box::new(|info| {
+        let loc = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("plimsoll: internal error{loc}: {info}; please report it");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Lint(args) => lint::run(args),
+        Command::Rules(args) => rules::list(args),
+        Command::Rule { code } => rules::show(&code),
+    };
+    ExitCode::from(code)
+}
+
+#[allow(dead_code)]
+fn _unused(_: PathBuf) {}

