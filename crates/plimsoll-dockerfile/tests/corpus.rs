@@ -18,6 +18,14 @@ fn corpus() -> PathBuf {
     dir
 }
 
+/// Where BuildKit stops on the files it rejects (1-based lines).
+const NEGATIVE_LINES: &[(&str, u32)] = &[
+    ("testfiles-negative__env_no_value__Dockerfile", 3),
+    ("testfiles-negative__shykes-nested-json__Dockerfile", 1),
+    ("testfiles__escape-nonewline__Dockerfile", 1),
+    ("testfiles__long-text__Dockerfile", 2),
+];
+
 #[test]
 fn corpus_matches_buildkit_verdicts() {
     let dir = corpus();

@@ -191,7 +191,8 @@ fn frame(f: &Finding, source: &str) -> Vec<FrameLine> {
         } else {
             (first_non_blank(line), None)
         };
-        let s = show_span(line, from, to);
+        let (clipped, from, to) = clip(line, from, to);
+        let s = show_span(&clipped, from, to);
         out.push(FrameLine {
             number: Some(n),
             text: s.text,
@@ -204,4 +205,47 @@ fn frame(f: &Finding, source: &str) -> Vec<FrameLine> {
         });
     }
     out
+}
+
+/// Longest source line shown whole in a frame; longer lines are shown as a
+/// window around the span (a 145 KB `RUN` line must not flood a terminal).
+const MAX_SHOWN_CHARS: usize = 160;
+
+/// Clips a long line to a window around character `from`; returns the
+/// shown text and the span's character range within it.
+fn clip(line: &str, from: usize, to: Option<usize>) -> (String, usize, Option<usize>) {
+    let n = line.chars().count();
+    if n <= MAX_SHOWN_CHARS {
+        return (line.to_string(), from, to);
+    }
+    let start = from.min(n).saturating_sub(20);
+    let end = (start + MAX_SHOWN_CHARS).min(n);
+    let lead = usize::from(start > 0);
+    let mut s = String::new();
+    if start > 0 {
+        s.push('…');
+    }
+    s.extend(line.chars().skip(start).take(end - start));
+    if end < n {
+        s.push('…');
+    }
+    let from = from.min(n) - start + lead;
+    let to = to.map(|t| t.clamp(start, end) - start + lead);
+    (s, from, to)
+}
+
+#[cfg(test)]
+mod clip_tests {
+    use super::clip;
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let line = format!("RUN {}", "x ".repeat(50_000));
+        let (s, from, to) = clip(&line, 60_000, Some(60_003));
+        assert!(s.chars().count() <= 162);
+        assert!(s.starts_with('…') && s.ends_with('…'));
+        assert_eq!((from, to), (21, Some(24)));
+        let (s, from, _) = clip("short", 2, None);
+        assert_eq!((s.as_str(), from), ("short", 2));
+    }
 }
