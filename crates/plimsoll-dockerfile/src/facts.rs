@@ -419,10 +419,43 @@ fn build_stage(
     }
 }
 
+/// Exec-form RUN: `["sh", "-c", "script"]` is the script; any other
+/// array is one command whose words are the array's strings.
+fn exec_script(json: &[Spanned<String>]) -> Option<Script> {
+    let first = json.first()?;
+    let is_c = |s: &str| s.starts_with('-') && !s.starts_with("--") && s.ends_with('c');
+    if is_posix_shell(&first.value) && json.len() >= 3 && is_c(&json[1].value) {
+        let body = &json[2];
+        // Offsets inside the JSON string are exact unless it holds escapes.
+        let map = OffsetMap::identity(body.span.start + 1, body.value.len());
+        return Some(Script::parse(&body.value, &map));
+    }
+    let words = json
+        .iter()
+        .map(|w| crate::shell::ShWord {
+            text: w.value.clone(),
+            raw: w.value.clone(),
+            span: w.span,
+        })
+        .collect::<Vec<_>>();
+    let span = json.iter().fold(first.span, |a, w| a.cover(w.span));
+    Some(Script {
+        commands: vec![crate::shell::Command {
+            words,
+            assignments: Vec::new(),
+            redirects: Vec::new(),
+            pipeline: 0,
+            piped: false,
+            nested: false,
+            span,
+        }],
+    })
+}
+
 /// The shell scripts a RUN executes.
 fn run_scripts(ins: &Instruction) -> Vec<Script> {
-    if ins.json.is_some() {
-        return Vec::new();
+    if let Some(json) = &ins.json {
+        return exec_script(json).into_iter().collect();
     }
     let mut out = vec![Script::parse(&ins.args, &ins.args_map)];
     if ins.heredocs.is_empty() {
@@ -507,6 +540,17 @@ mod tests {
         assert_eq!(f.scripts[1].len(), 2);
         assert_eq!(f.scripts[1][1].commands[0].name(), Some("apt-get"));
         assert_eq!(f.scripts[2].len(), 1);
+    }
+
+    #[test]
+    fn exec_form_runs_are_commands() {
+        let f = facts("FROM x\nRUN [\"apt-get\", \"install\", \"-y\", \"curl\"]\nRUN [\"/bin/sh\", \"-c\", \"cd /x && make\"]\n");
+        let c = &f.scripts[1][0].commands[0];
+        assert_eq!(c.name(), Some("apt-get"));
+        assert_eq!(f.df.text(c.words[3].span), "\"curl\"");
+        let names: Vec<_> = f.scripts[2][0].commands.iter().map(|c| c.name().unwrap()).collect();
+        assert_eq!(names, ["cd", "make"]);
+        assert_eq!(f.df.text(f.scripts[2][0].commands[1].words[0].span), "make");
     }
 
     #[test]

@@ -273,6 +273,15 @@ fn tokenize_into(
                 let at_start = cur.as_ref().is_none_or(|c| c.words.is_empty());
                 let t = w.text.as_str();
                 let keyword = w.raw == w.text; // unquoted
+                // `NAME=value` before the command name, the value possibly
+                // quoted (`DEBIAN_FRONTEND="noninteractive" apt-get …`).
+                if at_start && !skip_header && !(in_case && t.ends_with(')')) && is_assignment(&w.raw) {
+                    let c = cur.get_or_insert_with(|| new_cmd(*pipeline, nested, w.span));
+                    c.assignments.push(w.clone());
+                    c.span = c.span.cover(w.span);
+                    i += 1;
+                    continue;
+                }
                 if at_start && keyword {
                     if skip_header {
                         if (in_case && t == "in") || t == "do" {
@@ -305,13 +314,6 @@ fn tokenize_into(
                         _ => {}
                     }
                     if in_case && t.ends_with(')') {
-                        i += 1;
-                        continue;
-                    }
-                    if is_assignment(&w.raw) {
-                        let c = cur.get_or_insert_with(|| new_cmd(*pipeline, nested, w.span));
-                        c.assignments.push(w.clone());
-                        c.span = c.span.cover(w.span);
                         i += 1;
                         continue;
                     }
@@ -705,6 +707,17 @@ mod tests {
             ["echo", "a b", "c"]
         );
         assert_eq!(c.redirects.len(), 3);
+    }
+
+    #[test]
+    fn quoted_assignments_are_assignments() {
+        let s = "DEBIAN_FRONTEND=\"noninteractive\" apt-get install -y x && deps='a b' && echo";
+        let sc = Script::parse(s, &OffsetMap::identity(0, s.len()));
+        assert_eq!(sc.commands[0].name(), Some("apt-get"));
+        assert_eq!(sc.commands[0].assignments[0].text, "DEBIAN_FRONTEND=noninteractive");
+        assert_eq!(sc.commands[1].assignments[0].text, "deps=a b");
+        assert!(sc.commands[1].words.is_empty());
+        assert_eq!(sc.commands[2].name(), Some("echo"));
     }
 
     #[test]
