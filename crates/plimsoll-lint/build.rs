@@ -18,7 +18,12 @@ fn main() {
     for n in &names {
         let path = dir.join(format!("{n}.rs"));
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(out, "#[path = {:?}]\npub mod {n};", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "#[path = {:?}]\npub mod {n};",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("/// Every rule, sorted by file name.\npub static RULES: &[crate::Rule] = &[\n");
     for n in &names {

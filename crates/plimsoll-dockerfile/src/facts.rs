@@ -544,11 +544,17 @@ mod tests {
 
     #[test]
     fn exec_form_runs_are_commands() {
-        let f = facts("FROM x\nRUN [\"apt-get\", \"install\", \"-y\", \"curl\"]\nRUN [\"/bin/sh\", \"-c\", \"cd /x && make\"]\n");
+        let f = facts(
+            "FROM x\nRUN [\"apt-get\", \"install\", \"-y\", \"curl\"]\nRUN [\"/bin/sh\", \"-c\", \"cd /x && make\"]\n",
+        );
         let c = &f.scripts[1][0].commands[0];
         assert_eq!(c.name(), Some("apt-get"));
         assert_eq!(f.df.text(c.words[3].span), "\"curl\"");
-        let names: Vec<_> = f.scripts[2][0].commands.iter().map(|c| c.name().unwrap()).collect();
+        let names: Vec<_> = f.scripts[2][0]
+            .commands
+            .iter()
+            .map(|c| c.name().unwrap())
+            .collect();
         assert_eq!(names, ["cd", "make"]);
         assert_eq!(f.df.text(f.scripts[2][0].commands[1].words[0].span), "make");
     }

@@ -275,7 +275,11 @@ fn tokenize_into(
                 let keyword = w.raw == w.text; // unquoted
                 // `NAME=value` before the command name, the value possibly
                 // quoted (`DEBIAN_FRONTEND="noninteractive" apt-get …`).
-                if at_start && !skip_header && !(in_case && t.ends_with(')')) && is_assignment(&w.raw) {
+                if at_start
+                    && !skip_header
+                    && !(in_case && t.ends_with(')'))
+                    && is_assignment(&w.raw)
+                {
                     let c = cur.get_or_insert_with(|| new_cmd(*pipeline, nested, w.span));
                     c.assignments.push(w.clone());
                     c.span = c.span.cover(w.span);
@@ -714,7 +718,10 @@ mod tests {
         let s = "DEBIAN_FRONTEND=\"noninteractive\" apt-get install -y x && deps='a b' && echo";
         let sc = Script::parse(s, &OffsetMap::identity(0, s.len()));
         assert_eq!(sc.commands[0].name(), Some("apt-get"));
-        assert_eq!(sc.commands[0].assignments[0].text, "DEBIAN_FRONTEND=noninteractive");
+        assert_eq!(
+            sc.commands[0].assignments[0].text,
+            "DEBIAN_FRONTEND=noninteractive"
+        );
         assert_eq!(sc.commands[1].assignments[0].text, "deps=a b");
         assert!(sc.commands[1].words.is_empty());
         assert_eq!(sc.commands[2].name(), Some("echo"));

@@ -96,9 +96,7 @@ fn exec_commands(items: &[plimsoll_dockerfile::Spanned<String>]) -> Vec<Command>
             span: s.span,
         })
         .collect();
-    let whole = items
-        .iter()
-        .fold(first.span, |acc, s| acc.cover(s.span));
+    let whole = items.iter().fold(first.span, |acc, s| acc.cover(s.span));
     let mut out = vec![Command {
         words,
         assignments: Vec::new(),
@@ -110,7 +108,10 @@ fn exec_commands(items: &[plimsoll_dockerfile::Spanned<String>]) -> Vec<Command>
     }];
     // `["sh", "-c", "script"]`: the script's commands too.
     if is_posix_shell(&first.value) {
-        if let Some(pos) = items.iter().position(|s| s.value == "-c" || s.value == "-ec") {
+        if let Some(pos) = items
+            .iter()
+            .position(|s| s.value == "-c" || s.value == "-ec")
+        {
             if let Some(script) = items.get(pos + 1) {
                 // The string's first character sits after the opening quote.
                 let map = OffsetMap::identity(script.span.start + 1, script.value.len());
@@ -132,7 +133,10 @@ fn shell_assignments<'a>(before: &[Cow<'a, Command>]) -> Vec<(String, String)> {
             c.name(),
             Some("export" | "declare" | "local" | "readonly" | "typeset")
         ) {
-            c.args().iter().filter(|w| !w.text.starts_with('-')).collect()
+            c.args()
+                .iter()
+                .filter(|w| !w.text.starts_with('-'))
+                .collect()
         } else {
             Vec::new()
         };
@@ -157,7 +161,12 @@ fn is_assignment(raw: &str) -> bool {
 /// known value — from ARG/ENV in scope at instruction `i`, or from an
 /// assignment earlier in the same RUN — and `None` when some value cannot
 /// be known (no default, command substitution, loop variable, …).
-pub fn resolve_word(cx: &Context, i: usize, before: &[Cow<'_, Command>], w: &ShWord) -> Option<Vec<String>> {
+pub fn resolve_word(
+    cx: &Context,
+    i: usize,
+    before: &[Cow<'_, Command>],
+    w: &ShWord,
+) -> Option<Vec<String>> {
     if !w.raw.contains('$') && !w.raw.contains('`') {
         return Some(vec![w.text.clone()]);
     }
@@ -244,9 +253,11 @@ pub fn operands<'a>(cmd: &'a Command, value_flags: &[&str]) -> Vec<&'a ShWord> {
             }
             // `-x value` or a cluster ending in a value flag (`-yx value`);
             // in `-xvalue` the value is attached.
-            let first_value_flag = short
-                .char_indices()
-                .find(|(_, c)| value_flags.iter().any(|f| f.len() == c.len_utf8() && f.starts_with(*c)));
+            let first_value_flag = short.char_indices().find(|(_, c)| {
+                value_flags
+                    .iter()
+                    .any(|f| f.len() == c.len_utf8() && f.starts_with(*c))
+            });
             if let Some((p, c)) = first_value_flag {
                 if p + c.len_utf8() == short.len() {
                     skip = true;
@@ -279,7 +290,8 @@ pub fn subcommand(cmd: &Command) -> Option<&ShWord> {
 
 /// Whether `cmd` is one of `names` (by base name) running one of `subs`.
 pub fn has_sub(cmd: &Command, names: &[&str], subs: &[&str]) -> bool {
-    names.iter().any(|n| cmd.is(n)) && subcommand(cmd).is_some_and(|w| subs.contains(&w.text.as_str()))
+    names.iter().any(|n| cmd.is(n))
+        && subcommand(cmd).is_some_and(|w| subs.contains(&w.text.as_str()))
 }
 
 /// The subcommand word of `cmd` when it is one of `subs`.
@@ -294,12 +306,15 @@ pub fn after_sub<'a>(cmd: &'a Command) -> Vec<&'a ShWord> {
     let Some(sub) = subcommand(cmd) else {
         return Vec::new();
     };
-    ops.into_iter().filter(|w| w.span.start > sub.span.start).collect()
+    ops.into_iter()
+        .filter(|w| w.span.start > sub.span.start)
+        .collect()
 }
 
 /// `yum group install …` / `dnf groups install …`.
 pub fn is_group_install(cmd: &Command, names: &[&str]) -> bool {
-    has_sub(cmd, names, &["group", "groups"]) && after_sub(cmd).first().is_some_and(|w| w.text == "install")
+    has_sub(cmd, names, &["group", "groups"])
+        && after_sub(cmd).first().is_some_and(|w| w.text == "install")
 }
 
 /// One `--mount=` of a RUN.
@@ -376,7 +391,8 @@ pub fn rpm_version_fixed(package: &str) -> bool {
     if rest.is_empty() {
         return false;
     }
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '~' | '^' | '_' | ':' | '+');
+    let valid =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '~' | '^' | '_' | ':' | '+');
     rest.iter().all(|p| p.chars().all(valid))
         && rest
             .iter()
@@ -487,7 +503,10 @@ mod tests {
                 let gem = run.position(|c| c.is("gem")).unwrap();
                 let before = &run.commands[..gem];
                 let args = run.commands[gem].args();
-                let got: Vec<_> = args.iter().map(|w| resolve_word(cx, run.index, before, w)).collect();
+                let got: Vec<_> = args
+                    .iter()
+                    .map(|w| resolve_word(cx, run.index, before, w))
+                    .collect();
                 assert_eq!(got[0], Some(vec!["install".to_string()]));
                 assert_eq!(got[1], Some(vec!["x".to_string(), "y".to_string()]));
                 assert_eq!(got[2], None);
@@ -514,7 +533,9 @@ mod tests {
 
     #[test]
     fn mounts_and_versions() {
-        let df = parse("FROM a\nRUN --mount=type=cache,target=/var/cache/dnf --mount=from=x,src=/a,dst=/b true\n");
+        let df = parse(
+            "FROM a\nRUN --mount=type=cache,target=/var/cache/dnf --mount=from=x,src=/a,dst=/b true\n",
+        );
         let m = mounts(&df.instructions[1]);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].typ, "cache");

@@ -66,7 +66,9 @@ impl Rule {
 
 /// Looks a rule up by code (case-insensitive).
 pub fn rule(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
+    RULES
+        .iter()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
 /// What a rule reports: where, what, and optionally how to fix it.
@@ -147,10 +149,10 @@ impl<'a> Context<'a> {
     /// Every shell command of every RUN, with its instruction index.
     pub fn commands(&self) -> impl Iterator<Item = (usize, &'a Command)> + 'a {
         let f = self.facts;
-        f.scripts
-            .iter()
-            .enumerate()
-            .flat_map(|(i, ss)| ss.iter().flat_map(move |s| s.commands.iter().map(move |c| (i, c))))
+        f.scripts.iter().enumerate().flat_map(|(i, ss)| {
+            ss.iter()
+                .flat_map(move |s| s.commands.iter().map(move |c| (i, c)))
+        })
     }
 
     pub fn stage_of(&self, i: usize) -> Option<&'a Stage> {
@@ -188,12 +190,20 @@ impl Options {
         if self.ignore.iter().any(|p| matches_code(p, meta.code)) {
             return false;
         }
-        let explicitly = self.select.iter().any(|p| p.eq_ignore_ascii_case(meta.code))
-            || self.severity.keys().any(|k| k.eq_ignore_ascii_case(meta.code));
+        let explicitly = self
+            .select
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(meta.code))
+            || self
+                .severity
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(meta.code));
         if !meta.enabled_by_default {
             return explicitly;
         }
-        self.select.is_empty() || explicitly || self.select.iter().any(|p| matches_code(p, meta.code))
+        self.select.is_empty()
+            || explicitly
+            || self.select.iter().any(|p| matches_code(p, meta.code))
     }
 
     pub fn severity_of(&self, meta: &Meta) -> Severity {
@@ -213,7 +223,11 @@ pub fn region(df: &Dockerfile, span: Span) -> Region {
         line,
         column,
         end_line,
-        end_column: if (end_line, end_column) == (line, column) { column + 1 } else { end_column },
+        end_column: if (end_line, end_column) == (line, column) {
+            column + 1
+        } else {
+            end_column
+        },
     }
 }
 
@@ -224,7 +238,12 @@ pub fn lint(file: &str, source: &str, dockerignore: &DockerIgnore, opts: &Option
 }
 
 /// Runs the enabled rules over facts already built.
-pub fn lint_facts(file: &str, facts: &Facts, dockerignore: &DockerIgnore, opts: &Options) -> Vec<Finding> {
+pub fn lint_facts(
+    file: &str,
+    facts: &Facts,
+    dockerignore: &DockerIgnore,
+    opts: &Options,
+) -> Vec<Finding> {
     let cx = Context {
         facts,
         settings: &opts.settings,
@@ -306,7 +325,11 @@ mod tests {
         for r in RULES {
             let doc = r.doc();
             assert!(doc.len() > 80, "{} has no real documentation", r.meta.code);
-            assert!(doc.contains(r.meta.code), "{} doc does not name its code", r.meta.code);
+            assert!(
+                doc.contains(r.meta.code),
+                "{} doc does not name its code",
+                r.meta.code
+            );
             assert!(!r.meta.summary.is_empty());
         }
     }

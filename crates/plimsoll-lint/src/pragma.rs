@@ -22,7 +22,10 @@ pub fn parse_pragma(text: &str) -> Option<(bool, Vec<String>)> {
         Some(r) => (true, r.trim_start()),
         None => (false, rest),
     };
-    let rest = rest.strip_prefix("ignore")?.trim_start().strip_prefix('=')?;
+    let rest = rest
+        .strip_prefix("ignore")?
+        .trim_start()
+        .strip_prefix('=')?;
     let codes: Vec<String> = rest
         .split(|c: char| c == ',' || c.is_whitespace())
         .map(str::trim)
@@ -44,7 +47,11 @@ impl Pragmas {
                 continue;
             }
             // The next instruction starting after the comment.
-            if let Some(i) = df.instructions.iter().position(|ins| ins.span.start > c.span.start) {
+            if let Some(i) = df
+                .instructions
+                .iter()
+                .position(|ins| ins.span.start > c.span.start)
+            {
                 p.local.push((i, codes));
             }
         }
@@ -66,7 +73,9 @@ impl Pragmas {
         else {
             return false;
         };
-        self.local.iter().any(|(j, codes)| *j == i && codes.iter().any(|c| c == code))
+        self.local
+            .iter()
+            .any(|(j, codes)| *j == i && codes.iter().any(|c| c == code))
     }
 }
 
@@ -76,9 +85,18 @@ mod tests {
 
     #[test]
     fn parses_pragmas() {
-        assert_eq!(parse_pragma("hadolint ignore=DL3006,dl3008"), Some((false, vec!["DL3006".into(), "DL3008".into()])));
-        assert_eq!(parse_pragma("hadolint global ignore=DL3003"), Some((true, vec!["DL3003".into()])));
-        assert_eq!(parse_pragma("plimsoll ignore = PD001"), Some((false, vec!["PD001".into()])));
+        assert_eq!(
+            parse_pragma("hadolint ignore=DL3006,dl3008"),
+            Some((false, vec!["DL3006".into(), "DL3008".into()]))
+        );
+        assert_eq!(
+            parse_pragma("hadolint global ignore=DL3003"),
+            Some((true, vec!["DL3003".into()]))
+        );
+        assert_eq!(
+            parse_pragma("plimsoll ignore = PD001"),
+            Some((false, vec!["PD001".into()]))
+        );
         assert_eq!(parse_pragma("just a comment"), None);
     }
 

@@ -8,8 +8,14 @@ use std::path::PathBuf;
 fn corpus() -> PathBuf {
     let dir = std::env::var_os("PLIMSOLL_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    assert!(dir.join("PARSE_RESULTS.tsv").is_file(), "corpus not found at {} (set PLIMSOLL_CORPUS)", dir.display());
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    assert!(
+        dir.join("PARSE_RESULTS.tsv").is_file(),
+        "corpus not found at {} (set PLIMSOLL_CORPUS)",
+        dir.display()
+    );
     dir
 }
 
@@ -23,7 +29,10 @@ fn whole_corpus_lints_without_panic() {
     let mut files = 0;
     let mut findings = 0;
     for sub in ["dockerfiles", "dockerfiles-hard"] {
-        let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub)).unwrap().filter_map(Result::ok).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .filter_map(Result::ok)
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
@@ -37,7 +46,11 @@ fn whole_corpus_lints_without_panic() {
                 let r = std::panic::catch_unwind(|| plimsoll_lint::lint(&name, &text, &di, &opts));
                 let fs = r.unwrap_or_else(|_| panic!("panic linting {}", p.display()));
                 for f in &fs {
-                    assert!(f.region.line >= 1 && f.region.line <= lines, "{}: {f:?} outside the file", p.display());
+                    assert!(
+                        f.region.line >= 1 && f.region.line <= lines,
+                        "{}: {f:?} outside the file",
+                        p.display()
+                    );
                     assert!(f.region.end_line >= f.region.line, "{}: {f:?}", p.display());
                 }
                 findings += fs.len();

@@ -72,6 +72,11 @@ fn pinned(p: &str) -> bool {
 }
 
 pub fn check(cx: &Context) -> Vec<Hit> {
+    crate::util::one_per_instruction(cx, check_each(cx))
+}
+
+/// One hit per unpinned package (merged per instruction by `check`).
+fn check_each(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for (i, cmd) in apt_get_installs(cx) {
         let assigns = shell_assignments(cx, i);
@@ -118,9 +123,13 @@ mod tests {
     use crate::testing::{lines, run};
 
     #[test]
-    fn flags_each_unpinned_package() {
+    fn flags_first_unpinned_package_once_per_instruction() {
         let src = "FROM debian:12\nRUN apt-get update && apt-get install -y \\\n    curl=7.8 \\\n    git \\\n    wget\n";
-        assert_eq!(lines(check, src), vec![4, 5]);
+        assert_eq!(lines(check_each, src), vec![4, 5]);
+        let r = run(check, src);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, 4);
+        assert!(r[0].1.contains("and 1 more"), "{}", r[0].1);
     }
 
     #[test]

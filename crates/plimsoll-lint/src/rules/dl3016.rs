@@ -77,6 +77,11 @@ fn pinned(p: &str) -> bool {
 }
 
 pub fn check(cx: &Context) -> Vec<Hit> {
+    crate::util::one_per_instruction(cx, check_each(cx))
+}
+
+/// One hit per unpinned package (merged per instruction by `check`).
+fn check_each(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for (i, cmd) in all_commands(cx) {
         if !cmd.is("npm") {

@@ -34,6 +34,7 @@
 //! An image grew by 300 MB after the service account moved to UID
 //! 2000000000 — all of it an empty `lastlog`.
 
+use crate::helpers_c::posix_commands;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::shell::{Command, ShWord};
@@ -78,7 +79,7 @@ fn uid_value(cmd: &Command) -> Option<(&ShWord, String)> {
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
-    for (i, cmd) in cx.commands() {
+    for (i, cmd) in posix_commands(cx) {
         if !cmd.is("useradd") || cmd.has_any_flag(&["l", "no-log-init"]) {
             continue;
         }

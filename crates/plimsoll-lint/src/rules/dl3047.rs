@@ -29,6 +29,7 @@
 //! A CI job hit the log size limit while downloading a 2 GB model and was
 //! killed, hiding the real build error further down.
 
+use crate::helpers_c::posix_commands;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 
@@ -42,7 +43,7 @@ pub const META: Meta = Meta {
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
-    for (_, cmd) in cx.commands() {
+    for (_, cmd) in posix_commands(cx) {
         if !cmd.is("wget") {
             continue;
         }

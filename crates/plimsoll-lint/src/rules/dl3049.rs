@@ -2,9 +2,14 @@
 //!
 //! **What it checks.** Only with a `label-schema` configured: every build
 //! stage sets each label the schema names, either with its own `LABEL` or
-//! by being built `FROM` a stage that does. A stage used only as the source
-//! of `COPY --from` is exempt (its labels never reach an image). One
-//! finding per missing label, on the stage's `FROM`.
+//! by being built `FROM` a stage that does. Intermediate stages are
+//! exempt: a stage used as the source of `COPY --from` (by name or by
+//! index), and a stage that a labelled stage is built `FROM`. One finding
+//! per missing label, on the stage's `FROM`.
+//!
+//! **Where hadolint differs.** hadolint does not recognise `COPY --from=0`
+//! (a stage referred to by index) and reports the stage; Plimsoll treats it
+//! as the intermediate it is.
 //!
 //! **Why.** A team that agrees on a label schema (owner, source URL,
 //! revision, …) wants every image it builds to carry it: registries,
@@ -84,6 +89,13 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                         if let Some(s) = state.get_mut(cur) {
                             *s = State::Good;
                         }
+                        // The stage this one is built on is an intermediate.
+                        let parent = stages.get(cur).and_then(|s| s.base.stage);
+                        if let Some(st) = parent.and_then(|p| state.get_mut(p)) {
+                            if *st == State::Bad {
+                                *st = State::Silent;
+                            }
+                        }
                     }
                 }
                 _ => {}
@@ -136,6 +148,8 @@ mod tests {
         let src = "FROM a AS build\nRUN make\nFROM b AS unused\nFROM c\nLABEL maintainer=me\nCOPY --from=build /x /x\n";
         assert_eq!(lines(src), vec![3]);
         let src = "FROM a\nRUN make\nFROM c\nLABEL maintainer=me\nCOPY --from=0 /x /x\n";
+        assert!(lines(src).is_empty());
+        let src = "FROM a AS base\nRUN make\nFROM base\nLABEL maintainer=me\n";
         assert!(lines(src).is_empty());
     }
 

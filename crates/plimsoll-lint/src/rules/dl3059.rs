@@ -38,7 +38,7 @@
 //! package index to the following `RUN apt-get install`, which then failed
 //! with 404s once the mirror dropped the old packages.
 
-use crate::helpers_c::{named_commands, non_posix_run, windows_statements};
+use crate::helpers_c::{named_commands, non_posix_runs, windows_statements};
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::{Instruction, Kind};
@@ -53,11 +53,11 @@ pub const META: Meta = Meta {
 
 /// How many commands a RUN runs. Tests (`[ … ]`, `[[ … ]]`) and commands
 /// whose name is computed (`$CC …`) are not counted, as in hadolint.
-fn command_count(cx: &Context, i: usize, ins: &Instruction) -> usize {
+fn command_count(cx: &Context, i: usize, ins: &Instruction, non_posix: bool) -> usize {
     if ins.is_exec_form() {
         return 1;
     }
-    if non_posix_run(cx, i) {
+    if non_posix {
         return windows_statements(&ins.args);
     }
     named_commands(cx.scripts(i))
@@ -85,13 +85,14 @@ fn simple(ins: &Instruction) -> bool {
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     let mut prev: Option<(usize, Vec<(String, String)>, usize)> = None;
+    let np = non_posix_runs(cx);
     for (i, ins) in cx.df().instructions.iter().enumerate() {
         if ins.kind != Kind::Run {
             prev = None;
             continue;
         }
         let key = flag_key(ins);
-        let count = command_count(cx, i, ins);
+        let count = command_count(cx, i, ins, np.get(i).copied().unwrap_or(false));
         if let Some((p, pkey, pcount)) = &prev {
             if *pkey == key && *pcount <= 1 && count <= 1 {
                 let mut hit = Hit::new(

@@ -32,7 +32,7 @@
 //! A Node.js image carried 900 MB of yarn cache; pulls on autoscaled nodes
 //! took minutes during a traffic spike.
 
-use crate::helpers_c::has_cache_mount_with;
+use crate::helpers_c::{has_cache_mount_with, non_posix_runs};
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::Kind;
@@ -69,8 +69,12 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     let f = cx.facts;
     // Stages other stages are built FROM.
     let bases: Vec<usize> = f.stages.iter().filter_map(|s| s.base.stage).collect();
+    let np = non_posix_runs(cx);
     let mut out = Vec::new();
     for (i, ins) in cx.df().instructions.iter().enumerate() {
+        if np.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         let onbuild = ins.kind == Kind::Onbuild;
         let run = ins.onbuild.as_deref().unwrap_or(ins);
         if run.kind != Kind::Run {

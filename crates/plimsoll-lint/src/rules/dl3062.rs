@@ -39,6 +39,7 @@
 //! overnight.
 
 use crate::util::is_variable;
+use crate::helpers_c::posix_commands;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::shell::{Command, ShWord};
@@ -123,7 +124,7 @@ fn is_pinned(p: &str) -> bool {
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
-    for (_, cmd) in cx.commands() {
+    for (_, cmd) in posix_commands(cx) {
         if !cmd.is("go") {
             continue;
         }

@@ -32,6 +32,7 @@
 //! while the `wget` steps beside it failed loudly; the difference went
 //! unnoticed until the image crashed at start.
 
+use crate::helpers_c::non_posix_runs;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::{Kind, Span};
@@ -69,6 +70,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     // (curl seen, wget seen) in the current stage, and among ONBUILD triggers.
     let mut stage = (false, false);
     let mut onbuild = (false, false);
+    let np = non_posix_runs(cx);
     for (i, ins) in cx.df().instructions.iter().enumerate() {
         let state = match ins.kind {
             Kind::From => {
@@ -81,6 +83,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             }
             _ => continue,
         };
+        if np.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         let (curl, wget, span) = tools(cx, i);
         let Some(span) = span else {
             continue;

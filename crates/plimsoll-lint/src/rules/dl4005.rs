@@ -29,6 +29,7 @@
 //! After `/bin/sh` was linked to bash, a package's postinst script that
 //! relied on dash's `echo` behaviour wrote a broken config file.
 
+use crate::helpers_c::posix_commands;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 
@@ -42,7 +43,7 @@ pub const META: Meta = Meta {
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
-    for (_, cmd) in cx.commands() {
+    for (_, cmd) in posix_commands(cx) {
         if !cmd.is("ln") {
             continue;
         }

@@ -44,7 +44,7 @@
 //! on it but the step still passed on another run where `curl` failed
 //! silently, and the image shipped without its binary.
 
-use crate::helpers_c::{pipelines, words_set_pipefail};
+use crate::helpers_c::{non_posix_runs, pipelines, words_set_pipefail};
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::facts::is_posix_shell;
@@ -90,6 +90,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     // The pipefail state at the end of each stage.
     let mut stage_end: Vec<bool> = Vec::with_capacity(f.stages.len());
+    let np = non_posix_runs(cx);
     for st in &f.stages {
         let mut safe = st
             .base
@@ -102,7 +103,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             };
             match ins.kind {
                 Kind::Shell => safe = shell_safe(ins),
-                Kind::Run if !safe => {
+                Kind::Run if !safe && !np.get(i).copied().unwrap_or(false) => {
                     for script in cx.scripts(i) {
                         let set_at = set_pipefail_at(script).unwrap_or(usize::MAX);
                         if let Some(span) = pipelines(script).into_iter().find(|s| s.start < set_at) {
