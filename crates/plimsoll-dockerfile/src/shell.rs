@@ -410,7 +410,7 @@ fn tokenize(text: &str, from: usize, to: usize, map: &OffsetMap) -> Vec<Tok> {
             }
             b'&' | b'|' | b';' | b'(' | b')' => {
                 let two = if pos + 1 < to {
-                    &text[pos..pos + 2]
+                    text.get(pos..pos + 2).unwrap_or("")
                 } else {
                     ""
                 };
@@ -569,7 +569,7 @@ fn read_word(
                         }
                         b'$' if pos + 1 < to && b[pos + 1] == b'(' => {
                             let e = balanced(b, pos + 1, to, b'(', b')');
-                            inner.push((pos + 2, e.saturating_sub(1).max(pos + 2)));
+                            inner.push((pos + 2, close_inner(b, pos + 2, e)));
                             out.push_str(&text[pos..e]);
                             pos = e;
                         }
@@ -595,7 +595,7 @@ fn read_word(
                 let e = balanced(b, pos + 1, to, b'(', b')');
                 let arith = pos + 2 < to && b[pos + 2] == b'(';
                 if !arith {
-                    inner.push((pos + 2, e.saturating_sub(1).max(pos + 2)));
+                    inner.push((pos + 2, close_inner(b, pos + 2, e)));
                 }
                 out.push_str(&text[pos..e]);
                 pos = e;
@@ -635,6 +635,16 @@ fn next_char(text: &str, pos: usize) -> &str {
         e += 1;
     }
     &text[pos..e.min(text.len())]
+}
+
+/// End of the text inside `$( … )` whose `balanced` end is `e`: before
+/// the `)`, or `e` itself when the substitution is not closed.
+fn close_inner(b: &[u8], start: usize, e: usize) -> usize {
+    if e > start && b.get(e - 1) == Some(&b')') {
+        e - 1
+    } else {
+        e.max(start)
+    }
 }
 
 /// Given `b[open_pos] == open`, returns the offset just past the matching
@@ -756,6 +766,21 @@ mod tests {
     fn heredoc_bodies_are_skipped() {
         let c = cmds("cat <<EOF > /x\nnot a command\nEOF\necho done\n");
         assert_eq!(c, vec![vec!["cat"], vec!["echo", "done"]]);
+    }
+
+    #[test]
+    fn multibyte_text_after_operators_and_unclosed_substitutions() {
+        for s in [
+            "a &é",
+            "x |é b",
+            "(é",
+            "echo $(é",
+            "echo \"$(éé",
+            "a;é",
+            "a&&é||ü",
+        ] {
+            let _ = Script::parse(s, &OffsetMap::identity(0, s.len()));
+        }
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! Helpers shared by the DL3022-DL3045 rule files.
 //!
 //! - [`runs`]: the commands of every RUN, grouped per instruction and in
-//!   order, exec-form RUNs included (`["yum", "install", "x"]` runs `yum`).
-//! - [`resolve_word`]: what a package word stands for once `$VAR`s are
-//!   expanded, or `None` when a linter cannot know (hadolint #928).
+//!   order: shell form, heredocs, exec form (`["yum", "install", "x"]` runs
+//!   `yum`; `["sh", "-c", "…"]` runs the script too), ONBUILD triggers.
+//! - [`subcommand`], [`has_sub`], [`sub_word`], [`after_sub`]: a package
+//!   manager's subcommand and its operands, flag values skipped.
+//! - [`resolve_word`], [`known_packages`]: what a package word stands for
+//!   once `$VAR`s are expanded, or nothing when a linter cannot know
+//!   (hadolint #928).
 //! - [`operands`]: the non-flag words of a command, skipping the values of
 //!   flags known to take one.
-//! - [`mounts`]: the `--mount` specifications of a RUN.
+//! - [`mounts`], [`has_cache_mount`], [`removes_dir`]: `--mount`
+//!   specifications of a RUN, and cache clean-up.
 //! - [`rpm_version_fixed`]: the `name-version` test of yum/dnf packages.
 
 use crate::Context;
@@ -107,17 +112,14 @@ fn exec_commands(items: &[plimsoll_dockerfile::Spanned<String>]) -> Vec<Command>
         span: whole,
     }];
     // `["sh", "-c", "script"]`: the script's commands too.
-    if is_posix_shell(&first.value) {
-        if let Some(pos) = items
-            .iter()
-            .position(|s| s.value == "-c" || s.value == "-ec")
-        {
-            if let Some(script) = items.get(pos + 1) {
-                // The string's first character sits after the opening quote.
-                let map = OffsetMap::identity(script.span.start + 1, script.value.len());
-                out.extend(Script::parse(&script.value, &map).commands);
-            }
-        }
+    let script = items
+        .iter()
+        .position(|s| s.value == "-c" || s.value == "-ec")
+        .and_then(|pos| items.get(pos + 1));
+    if let Some(script) = script.filter(|_| is_posix_shell(&first.value)) {
+        // The string's first character sits after the opening quote.
+        let map = OffsetMap::identity(script.span.start + 1, script.value.len());
+        out.extend(Script::parse(&script.value, &map).commands);
     }
     out
 }
@@ -258,10 +260,8 @@ pub fn operands<'a>(cmd: &'a Command, value_flags: &[&str]) -> Vec<&'a ShWord> {
                     .iter()
                     .any(|f| f.len() == c.len_utf8() && f.starts_with(*c))
             });
-            if let Some((p, c)) = first_value_flag {
-                if p + c.len_utf8() == short.len() {
-                    skip = true;
-                }
+            if first_value_flag.is_some_and(|(p, c)| p + c.len_utf8() == short.len()) {
+                skip = true;
             }
             continue;
         }
@@ -301,7 +301,7 @@ pub fn sub_word<'a>(cmd: &'a Command, subs: &[&str]) -> Option<&'a ShWord> {
 
 /// The operands after the subcommand (`yum -y install a b` → `a`, `b`;
 /// `dnf module install x` → `install`, `x`).
-pub fn after_sub<'a>(cmd: &'a Command) -> Vec<&'a ShWord> {
+pub fn after_sub(cmd: &Command) -> Vec<&ShWord> {
     let ops = operands(cmd, value_flags_for(cmd));
     let Some(sub) = subcommand(cmd) else {
         return Vec::new();
@@ -311,9 +311,10 @@ pub fn after_sub<'a>(cmd: &'a Command) -> Vec<&'a ShWord> {
         .collect()
 }
 
-/// `yum group install …` / `dnf groups install …`.
-pub fn is_group_install(cmd: &Command, names: &[&str]) -> bool {
-    has_sub(cmd, names, &["group", "groups"])
+/// `yum group install …`, `dnf groups install …`, `dnf module install …`:
+/// installs that download packages as `install` does.
+pub fn is_nested_install(cmd: &Command, names: &[&str]) -> bool {
+    has_sub(cmd, names, &["group", "groups", "module"])
         && after_sub(cmd).first().is_some_and(|w| w.text == "install")
 }
 

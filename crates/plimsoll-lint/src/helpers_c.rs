@@ -453,32 +453,107 @@ pub fn named_commands(scripts: &[Script]) -> impl Iterator<Item = &Command> {
         .filter(|c| !c.words.is_empty())
 }
 
+/// The next character of `src` at or after `pos` that is not a blank or a
+/// line continuation, with its offset.
+fn next_sig(src: &[u8], mut pos: usize) -> Option<(usize, u8)> {
+    while let Some(&c) = src.get(pos) {
+        match c {
+            b' ' | b'\t' | b'\r' => pos += 1,
+            b'\\' if src.get(pos + 1) == Some(&b'\n') => pos += 2,
+            b'\\' if src.get(pos + 1) == Some(&b'\r') && src.get(pos + 2) == Some(&b'\n') => {
+                pos += 3
+            }
+            _ => return Some((pos, c)),
+        }
+    }
+    None
+}
+
+/// The previous character of `src` before `pos` that is not a blank or a
+/// line continuation, with its offset.
+fn prev_sig(src: &[u8], mut pos: usize) -> Option<(usize, u8)> {
+    while pos > 0 {
+        let c = src[pos - 1];
+        match c {
+            b' ' | b'\t' | b'\r' => pos -= 1,
+            b'\n' if pos >= 2 && src[pos - 2] == b'\\' => pos -= 2,
+            b'\n' if pos >= 3 && src[pos - 2] == b'\r' && src[pos - 3] == b'\\' => pos -= 3,
+            _ => return Some((pos - 1, c)),
+        }
+    }
+    None
+}
+
+/// A `|` operator (not `||`) at `pos`.
+fn pipe_at(src: &[u8], pos: usize) -> bool {
+    src.get(pos) == Some(&b'|')
+        && src.get(pos + 1) != Some(&b'|')
+        && (pos == 0 || src[pos - 1] != b'|')
+}
+
+/// Whether a command is written followed by a `|` operator.
+fn followed_by_pipe(src: &[u8], c: &Command) -> bool {
+    next_sig(src, c.span.end).is_some_and(|(p, _)| pipe_at(src, p))
+}
+
+/// Whether a command is written right after a `|` operator.
+fn preceded_by_pipe(src: &[u8], c: &Command) -> bool {
+    match prev_sig(src, c.span.start) {
+        Some((p, b'|')) => pipe_at(src, p),
+        Some((p, b'&')) => p > 0 && src[p - 1] == b'|',
+        _ => false,
+    }
+}
+
+/// Whether a one-word "command" is really the start of a `case` pattern
+/// with alternatives (`amd64|x86_64) …`).
+fn is_case_alternative(src: &[u8], c: &Command) -> bool {
+    if c.words.len() != 1 || !c.assignments.is_empty() || !c.redirects.is_empty() {
+        return false;
+    }
+    let mut pos = c.span.end;
+    // The last alternative (`…|aarch64)`); inside `$(…)` a closing
+    // parenthesis ends the substitution instead.
+    if !c.nested && matches!(next_sig(src, pos), Some((_, b')'))) {
+        return true;
+    }
+    loop {
+        let Some((p, b'|')) = next_sig(src, pos) else {
+            return false;
+        };
+        let Some((mut q, _)) = next_sig(src, p + 1) else {
+            return false;
+        };
+        while let Some(&ch) = src.get(q) {
+            if ch.is_ascii_whitespace() || matches!(ch, b'|' | b')' | b';' | b'&' | b'(') {
+                break;
+            }
+            q += 1;
+        }
+        match next_sig(src, q) {
+            Some((_, b')')) => return true,
+            Some((r, b'|')) if pipe_at(src, r) => pos = q,
+            _ => return false,
+        }
+    }
+}
+
 /// The pipelines (commands joined by `|`) of a script whose exit status
 /// matters, as spans in source order: top-level pipelines, and those inside
 /// a command substitution assigned to a variable (`V=$(a | b)`). A pipeline
 /// inside a command's argument (`echo "$(a | b)"`) is not one: the command
-/// ignores the substitution's status anyway.
-pub fn pipelines(script: &Script) -> Vec<Span> {
-    let cmds = &script.commands;
-    // Commands of a pipeline share its number; the tokenizer marks only
-    // top-level ones `piped`, so pipelines inside `$(…)` are found by
-    // counting the commands of each number.
-    let in_pipe = |c: &Command| {
-        c.piped
-            || cmds
-                .iter()
-                .filter(|o| o.nested && o.pipeline == c.pipeline && !o.words.is_empty())
-                .count()
-                > 1
-    };
-    let relevant = |c: &Command| {
-        if c.words.is_empty() || !in_pipe(c) {
-            return false;
-        }
-        if !c.nested {
-            return true;
-        }
-        cmds.iter().any(|p| {
+/// ignores the substitution's status anyway. `src` is the Dockerfile
+/// source the script's spans point into; it settles what the tokenizer
+/// leaves open (`{ …; } | cmd`, `case` patterns such as `a|b)`).
+pub fn pipelines(script: &Script, src: &str) -> Vec<Span> {
+    let src = src.as_bytes();
+    let cmds: Vec<&Command> = script
+        .commands
+        .iter()
+        .filter(|c| !c.words.is_empty())
+        .collect();
+    let in_assignment = |c: &Command| {
+        script.commands.iter().any(|p| {
             !p.nested
                 && p.words.is_empty()
                 && p.assignments
@@ -486,14 +561,24 @@ pub fn pipelines(script: &Script) -> Vec<Span> {
                     .any(|a| a.span.start <= c.span.start && c.span.end <= a.span.end)
         })
     };
-    let mut out: Vec<(usize, Span)> = Vec::new();
-    for c in cmds.iter().filter(|c| relevant(c)) {
-        match out.iter_mut().find(|(p, _)| *p == c.pipeline) {
-            Some((_, s)) => *s = s.cover(c.span),
-            None => out.push((c.pipeline, c.span)),
+    let mut groups: Vec<(usize, Span, bool)> = Vec::new();
+    for c in &cmds {
+        if c.nested && !in_assignment(c) {
+            continue;
+        }
+        let same: Vec<&&Command> = cmds.iter().filter(|o| o.pipeline == c.pipeline).collect();
+        let tokenizer_pipe = c.piped || (c.nested && same.len() > 1);
+        let real = !is_case_alternative(src, c)
+            && (preceded_by_pipe(src, c) || (tokenizer_pipe && followed_by_pipe(src, c)));
+        match groups.iter_mut().find(|(p, _, _)| *p == c.pipeline) {
+            Some((_, s, r)) => {
+                *s = s.cover(c.span);
+                *r |= real;
+            }
+            None => groups.push((c.pipeline, c.span, real)),
         }
     }
-    let mut spans: Vec<Span> = out.into_iter().map(|(_, s)| s).collect();
+    let mut spans: Vec<Span> = groups.into_iter().filter(|g| g.2).map(|g| g.1).collect();
     spans.sort_by_key(|s| s.start);
     spans
 }

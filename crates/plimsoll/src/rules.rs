@@ -4,7 +4,7 @@ use crate::{EXIT_CLEAN, EXIT_ERROR, error};
 
 #[derive(clap::Args, Debug)]
 pub struct RulesArgs {
-    /// Output format: tty (a table) or json.
+    /// Output format: tty (a table), json, or markdown.
     #[arg(long, short = 'f', default_value = "tty")]
     pub format: String,
 }
@@ -26,6 +26,24 @@ pub fn list(args: RulesArgs) -> u8 {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
+        "markdown" | "md" => {
+            println!("| code | severity | category | checks |");
+            println!("|---|---|---|---|");
+            for r in plimsoll_lint::RULES {
+                let sev = if r.meta.enabled_by_default {
+                    r.meta.severity.to_string()
+                } else {
+                    format!("off ({})", r.meta.severity)
+                };
+                println!(
+                    "| {} | {} | {} | {} |",
+                    r.meta.code,
+                    sev,
+                    r.meta.category,
+                    r.meta.summary.replace('|', "\\|")
+                );
+            }
+        }
         "tty" => {
             println!("{:<8} {:<8} {:<11} SUMMARY", "CODE", "SEVERITY", "CATEGORY");
             for r in plimsoll_lint::RULES {
@@ -41,7 +59,9 @@ pub fn list(args: RulesArgs) -> u8 {
             }
         }
         other => {
-            error(format!("unknown format {other:?}; expected tty or json"));
+            error(format!(
+                "unknown format {other:?}; expected tty, json or markdown"
+            ));
             return EXIT_ERROR;
         }
     }

@@ -333,3 +333,19 @@ fn output_file() {
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
     assert_eq!(j["version"], 1);
 }
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let o = bin().args(["rules", "--format", "json"]).output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for r in j.as_array().unwrap() {
+        let code = r["code"].as_str().unwrap();
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "README's rule table lacks {code}: regenerate it with `plimsoll rules --format markdown`"
+        );
+    }
+}

@@ -55,7 +55,12 @@ pub const META: Meta = Meta {
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for (i, ins) in cx.of_kind(Kind::Copy) {
-        if cx.df().instructions.get(i).is_some_and(|x| x.kind == Kind::Onbuild) {
+        if cx
+            .df()
+            .instructions
+            .get(i)
+            .is_some_and(|x| x.kind == Kind::Onbuild)
+        {
             continue;
         }
         let Some(flag) = ins.flag("from") else {
@@ -79,7 +84,13 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         if value.contains(':') || value.contains('@') {
             continue; // an image reference with a tag or digest
         }
-        let upto = cx.facts.stage_of.get(i).copied().flatten().map_or(0, |s| s + 1);
+        let upto = cx
+            .facts
+            .stage_of
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(0, |s| s + 1);
         if cx.facts.stage_named(value, upto).is_some() {
             continue;
         }
@@ -109,7 +120,8 @@ mod tests {
 
     #[test]
     fn flags_unknown_alias() {
-        let src = "FROM a:1 AS build\nFROM b:1\nCOPY --from=builder /x /y\nCOPY --from=busybox /x /y\n";
+        let src =
+            "FROM a:1 AS build\nFROM b:1\nCOPY --from=builder /x /y\nCOPY --from=busybox /x /y\n";
         assert_eq!(lines(check, src), vec![3, 4]);
     }
 

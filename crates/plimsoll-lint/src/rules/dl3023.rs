@@ -44,7 +44,12 @@ pub const META: Meta = Meta {
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for (i, ins) in cx.of_kind(Kind::Copy) {
-        if cx.df().instructions.get(i).is_some_and(|x| x.kind == Kind::Onbuild) {
+        if cx
+            .df()
+            .instructions
+            .get(i)
+            .is_some_and(|x| x.kind == Kind::Onbuild)
+        {
             continue;
         }
         let Some(flag) = ins.flag("from") else {
@@ -53,7 +58,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         let Some(stage) = cx.stage_of(i) else {
             continue;
         };
-        let value = flag.value.as_deref().unwrap_or("").trim_matches(|c| c == '"' || c == '\'');
+        let value = flag
+            .value
+            .as_deref()
+            .unwrap_or("")
+            .trim_matches(|c| c == '"' || c == '\'');
         if stage.name_matches(value) {
             out.push(Hit::new(
                 flag.span,

@@ -52,7 +52,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 .is_some_and(|a| a.value.eq_ignore_ascii_case(&alias.value))
         });
         if let Some(p) = first {
-            let (line, _) = cx.df().position(cx.df().instructions.get(p.from).map_or(0, |x| x.span.start));
+            let (line, _) = cx
+                .df()
+                .position(cx.df().instructions.get(p.from).map_or(0, |x| x.span.start));
             out.push(Hit::new(
                 alias.span,
                 format!(
@@ -79,6 +81,12 @@ mod tests {
 
     #[test]
     fn passes_unique_names() {
-        assert!(lines(check, "FROM a:1 AS one\nFROM b:1 AS two\nFROM c:1\nFROM d:1\n").is_empty());
+        assert!(
+            lines(
+                check,
+                "FROM a:1 AS one\nFROM b:1 AS two\nFROM c:1\nFROM d:1\n"
+            )
+            .is_empty()
+        );
     }
 }

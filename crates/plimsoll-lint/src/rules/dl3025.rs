@@ -53,7 +53,21 @@ fn json_fix(text: &str) -> Option<String> {
         || t.chars().any(|c| {
             matches!(
                 c,
-                '$' | '`' | '|' | '&' | ';' | '<' | '>' | '*' | '?' | '"' | '\'' | '\\' | '(' | ')' | '~' | '#'
+                '$' | '`'
+                    | '|'
+                    | '&'
+                    | ';'
+                    | '<'
+                    | '>'
+                    | '*'
+                    | '?'
+                    | '"'
+                    | '\''
+                    | '\\'
+                    | '('
+                    | ')'
+                    | '~'
+                    | '#'
             )
         })
     {
@@ -72,7 +86,9 @@ fn check_one(ins: &Instruction, out: &mut Vec<Hit>) {
             let kw = ins.kind.name();
             let mut hit = Hit::new(
                 ins.args_full_span(),
-                format!("Use JSON notation for {kw}: shell form runs under `/bin/sh -c`, which does not forward signals"),
+                format!(
+                    "Use JSON notation for {kw}: shell form runs under `/bin/sh -c`, which does not forward signals"
+                ),
             );
             if let Some(j) = json_fix(&ins.args) {
                 hit = hit.with_fix(format!("{kw} {j}"));
@@ -129,12 +145,18 @@ mod tests {
 
     #[test]
     fn invalid_json_is_shell_form() {
-        assert_eq!(lines(check, "FROM a\nCMD [node, x]\nCMD \\\n  [\"a\"\n"), vec![2, 4]);
+        assert_eq!(
+            lines(check, "FROM a\nCMD [node, x]\nCMD \\\n  [\"a\"\n"),
+            vec![2, 4]
+        );
     }
 
     #[test]
     fn fix_for_simple_commands() {
-        assert_eq!(json_fix("node server.js").as_deref(), Some("[\"node\", \"server.js\"]"));
+        assert_eq!(
+            json_fix("node server.js").as_deref(),
+            Some("[\"node\", \"server.js\"]")
+        );
         assert_eq!(json_fix("a && b"), None);
     }
 }

@@ -74,7 +74,10 @@ fn allowed(trusted: &[String], image: &ImageRef) -> Result<(), String> {
     let ok = |r: &str| trusted.iter().any(|p| matches(p, r));
     match image.registry.as_deref() {
         Some(r) => {
-            let hub = matches!(r.to_ascii_lowercase().as_str(), "index.docker.io" | "registry-1.docker.io");
+            let hub = matches!(
+                r.to_ascii_lowercase().as_str(),
+                "index.docker.io" | "registry-1.docker.io"
+            );
             if ok(r) || (hub && ok("docker.io")) {
                 Ok(())
             } else {
@@ -103,7 +106,8 @@ fn registry_of_raw(raw: &str) -> Option<ImageRef> {
     if head.is_empty() || head.contains('$') {
         return None;
     }
-    let registry = (raw.contains('/') && (head.contains('.') || head.contains(':') || head == "localhost"))
+    let registry = (raw.contains('/')
+        && (head.contains('.') || head.contains(':') || head == "localhost"))
         .then(|| head.to_string());
     Some(ImageRef {
         registry,
@@ -156,17 +160,23 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         Some(ImageRef::parse(v))
     };
     for (i, ins) in cx.instructions() {
-        if cx.df().instructions.get(i).is_some_and(|x| x.kind == Kind::Onbuild) {
+        if cx
+            .df()
+            .instructions
+            .get(i)
+            .is_some_and(|x| x.kind == Kind::Onbuild)
+        {
             continue;
         }
         match ins.kind {
             Kind::Copy => {
                 if let Some(f) = ins.flag("from") {
                     let v = f.value.as_deref().unwrap_or("");
-                    if let Some(img) = image_ref(v) {
-                        if let Err(r) = allowed(trusted, &img) {
-                            out.push(Hit::new(f.span, message("COPY --from image", v, &r, trusted)));
-                        }
+                    if let Some(Err(r)) = image_ref(v).map(|img| allowed(trusted, &img)) {
+                        out.push(Hit::new(
+                            f.span,
+                            message("COPY --from image", v, &r, trusted),
+                        ));
                     }
                 }
             }
@@ -175,10 +185,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                     let Some(v) = m.from.as_deref() else {
                         continue;
                     };
-                    if let Some(img) = image_ref(v) {
-                        if let Err(r) = allowed(trusted, &img) {
-                            out.push(Hit::new(m.span, message("RUN --mount image", v, &r, trusted)));
-                        }
+                    if let Some(Err(r)) = image_ref(v).map(|img| allowed(trusted, &img)) {
+                        out.push(Hit::new(
+                            m.span,
+                            message("RUN --mount image", v, &r, trusted),
+                        ));
                     }
                 }
             }
@@ -199,7 +210,10 @@ mod tests {
             trusted_registries: trusted.iter().map(|s| s.to_string()).collect(),
             ..Settings::default()
         };
-        run_with(check, src, &s, &DockerIgnore::Unknown).into_iter().map(|h| h.0).collect()
+        run_with(check, src, &s, &DockerIgnore::Unknown)
+            .into_iter()
+            .map(|h| h.0)
+            .collect()
     }
 
     #[test]
@@ -209,7 +223,8 @@ mod tests {
 
     #[test]
     fn flags_untrusted_registries() {
-        let src = "FROM quay.io/a/b:1 AS one\nFROM alpine:3\nFROM gcr.io/x:1\nFROM one\nFROM scratch\n";
+        let src =
+            "FROM quay.io/a/b:1 AS one\nFROM alpine:3\nFROM gcr.io/x:1\nFROM one\nFROM scratch\n";
         assert_eq!(with(&["docker.io"], src), vec![1, 3]);
         assert!(with(&["*.io"], src).is_empty());
         assert_eq!(with(&["*.gcr.io", "quay.io"], src), vec![2, 3]);

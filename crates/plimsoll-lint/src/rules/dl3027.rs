@@ -52,15 +52,25 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             let Some(w) = c.words.first() else {
                 continue;
             };
-            let sub = c.args_no_flags().first().map(|s| s.text.clone()).unwrap_or_default();
-            let tool = if matches!(sub.as_str(), "search" | "show" | "policy" | "depends" | "rdepends") {
+            let sub = c
+                .args_no_flags()
+                .first()
+                .map(|s| s.text.clone())
+                .unwrap_or_default();
+            let tool = if matches!(
+                sub.as_str(),
+                "search" | "show" | "policy" | "depends" | "rdepends"
+            ) {
                 "apt-cache"
             } else {
                 "apt-get"
             };
             out.push(
-                Hit::new(w.span, format!("Do not use `apt` in scripts, it has no stable CLI; use `{tool}`"))
-                    .with_fix(tool),
+                Hit::new(
+                    w.span,
+                    format!("Do not use `apt` in scripts, it has no stable CLI; use `{tool}`"),
+                )
+                .with_fix(tool),
             );
         }
     }

@@ -77,8 +77,15 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 continue;
             }
             // After `--` come build options for the gem's extensions.
-            let end = c.args().iter().find(|w| w.text == "--").map_or(usize::MAX, |w| w.span.start);
-            let ops: Vec<_> = operands(c, VALUE_FLAGS).into_iter().filter(|w| w.span.start < end).collect();
+            let end = c
+                .args()
+                .iter()
+                .find(|w| w.text == "--")
+                .map_or(usize::MAX, |w| w.span.start);
+            let ops: Vec<_> = operands(c, VALUE_FLAGS)
+                .into_iter()
+                .filter(|w| w.span.start < end)
+                .collect();
             let Some((first, rest)) = ops.split_first() else {
                 continue;
             };
@@ -96,8 +103,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                     continue;
                 }
                 out.push(
-                    Hit::new(w.span, format!("Pin the version of gem `{pkg}`: `gem install {pkg}:<version>`"))
-                        .with_fix(format!("{pkg}:<version>")),
+                    Hit::new(
+                        w.span,
+                        format!("Pin the version of gem `{pkg}`: `gem install {pkg}:<version>`"),
+                    )
+                    .with_fix(format!("{pkg}:<version>")),
                 );
             }
         }

@@ -73,7 +73,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         // Global ARG defaults, as BuildKit expands FROM flags.
         let globals = &cx.facts.global_args;
         let lookup = |n: &str| -> Option<String> {
-            globals.iter().rev().find(|(k, _)| k == n).and_then(|(_, v)| v.clone())
+            globals
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .and_then(|(_, v)| v.clone())
         };
         let names = expand(raw, ins.escape, &|_| None).unset;
         if names.iter().any(|n| AUTOMATIC.contains(&n.as_str())) {

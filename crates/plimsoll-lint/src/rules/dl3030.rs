@@ -52,8 +52,14 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 continue;
             };
             out.push(
-                Hit::new(w.span, format!("Use `yum {} -y` so the build never waits for a confirmation", w.text))
-                    .with_fix(format!("{} -y", w.text)),
+                Hit::new(
+                    w.span,
+                    format!(
+                        "Use `yum {} -y` so the build never waits for a confirmation",
+                        w.text
+                    ),
+                )
+                .with_fix(format!("{} -y", w.text)),
             );
         }
     }

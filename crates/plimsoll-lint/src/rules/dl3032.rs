@@ -1,15 +1,17 @@
 //! # DL3032: `yum clean all` missing after yum command.
 //!
 //! **What it checks.** A `RUN` that installs with yum (`install`,
-//! `groupinstall`, `group install`, `localinstall`) and does not clean yum's cache after the
-//! last install in the same `RUN`: `yum clean …` (or `dnf clean …`, the same
-//! cache on EL8+), or `rm -rf /var/cache/yum` (or `/var/cache/dnf`). A
-//! `RUN --mount=type=cache` (or `tmpfs`) on the cache directory also passes:
-//! the cache never reaches the layer.
+//! `groupinstall`, `localinstall`, `group install`, `module install`) and
+//! does not clean yum's cache after the last install in the same `RUN`:
+//! `yum clean …` (or `dnf clean …`, the same cache on EL8+), or
+//! `rm -rf /var/cache/yum` (or `/var/cache/dnf`). A
+//! `RUN --mount=type=cache` (or `tmpfs`) on the cache directory also
+//! passes: the cache never reaches the layer.
 //!
 //! hadolint accepts *any* `rm -rf` after the install (`rm -rf /tmp/*`
-//! counts as cleaning yum's cache) and only compares the first install with
-//! the first clean; Plimsoll requires a real clean after the last install.
+//! counts as cleaning yum's cache) and compares only the first install
+//! with the first clean; Plimsoll requires a real clean after the last
+//! install.
 //!
 //! **Why.** yum keeps downloaded metadata (and, depending on the
 //! configuration, packages) under `/var/cache/yum`. Left in the layer it
@@ -35,7 +37,7 @@
 //! An image grew by 300 MB of yum metadata and exceeded the registry quota
 //! of the edge sites it was pushed to.
 
-use crate::helpers_b::{has_cache_mount, has_sub, is_group_install, removes_dir, runs, sub_word};
+use crate::helpers_b::{has_cache_mount, has_sub, is_nested_install, removes_dir, runs, sub_word};
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 
@@ -53,7 +55,9 @@ const CACHE: &[&str] = &["/var/cache/yum", "/var/cache/dnf"];
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for run in runs(cx) {
-        let Some(last) = run.rposition(|c| has_sub(c, &["yum"], INSTALL) || is_group_install(c, &["yum"])) else {
+        let Some(last) =
+            run.rposition(|c| has_sub(c, &["yum"], INSTALL) || is_nested_install(c, &["yum"]))
+        else {
             continue;
         };
         if has_cache_mount(run.ins, CACHE) {
@@ -66,7 +70,18 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             continue;
         }
         let c = &run.commands[last];
-        let span = sub_word(c, &["install", "groupinstall", "localinstall", "group", "groups"]).map_or(c.span, |w| w.span);
+        let span = sub_word(
+            c,
+            &[
+                "install",
+                "groupinstall",
+                "localinstall",
+                "group",
+                "groups",
+                "module",
+            ],
+        )
+        .map_or(c.span, |w| w.span);
         out.push(
             Hit::new(span, "`yum clean all` missing after `yum install`: the yum cache stays in the image layer")
                 .with_fix("&& yum clean all"),

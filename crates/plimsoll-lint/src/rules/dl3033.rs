@@ -68,14 +68,24 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 if module {
                     if !pkg.contains(':') {
                         out.push(
-                            Hit::new(w.span, format!("Specify the module stream: `yum module install {pkg}:<stream>`"))
-                                .with_fix(format!("{pkg}:<stream>")),
+                            Hit::new(
+                                w.span,
+                                format!(
+                                    "Specify the module stream: `yum module install {pkg}:<stream>`"
+                                ),
+                            )
+                            .with_fix(format!("{pkg}:<stream>")),
                         );
                     }
                 } else if !rpm_version_fixed(&pkg) {
                     out.push(
-                        Hit::new(w.span, format!("Specify the version of `{pkg}`: `yum install -y {pkg}-<version>`"))
-                            .with_fix(format!("{pkg}-<version>")),
+                        Hit::new(
+                            w.span,
+                            format!(
+                                "Specify the version of `{pkg}`: `yum install -y {pkg}-<version>`"
+                            ),
+                        )
+                        .with_fix(format!("{pkg}-<version>")),
                     );
                 }
             }

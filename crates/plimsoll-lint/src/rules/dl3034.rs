@@ -39,21 +39,37 @@ pub const META: Meta = Meta {
     enabled_by_default: true,
 };
 
-const SUBS: &[&str] = &["install", "in", "remove", "rm", "source-install", "si", "patch"];
+const SUBS: &[&str] = &[
+    "install",
+    "in",
+    "remove",
+    "rm",
+    "source-install",
+    "si",
+    "patch",
+];
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for run in runs(cx) {
         for c in &run.commands {
-            if !has_sub(c, &["zypper"], SUBS) || c.has_any_flag(&["non-interactive", "n", "no-confirm", "y"]) {
+            if !has_sub(c, &["zypper"], SUBS)
+                || c.has_any_flag(&["non-interactive", "n", "no-confirm", "y"])
+            {
                 continue;
             }
             let Some(w) = sub_word(c, SUBS) else {
                 continue;
             };
             out.push(
-                Hit::new(w.span, format!("Non-interactive switch missing: use `zypper --non-interactive {}` or `-y`", w.text))
-                    .with_fix(format!("{} -y", w.text)),
+                Hit::new(
+                    w.span,
+                    format!(
+                        "Non-interactive switch missing: use `zypper --non-interactive {}` or `-y`",
+                        w.text
+                    ),
+                )
+                .with_fix(format!("{} -y", w.text)),
             );
         }
     }

@@ -58,8 +58,13 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                     continue;
                 }
                 out.push(
-                    Hit::new(w.span, format!("Specify the version of `{pkg}`: `zypper install -y {pkg}=<version>`"))
-                        .with_fix(format!("{pkg}=<version>")),
+                    Hit::new(
+                        w.span,
+                        format!(
+                            "Specify the version of `{pkg}`: `zypper install -y {pkg}=<version>`"
+                        ),
+                    )
+                    .with_fix(format!("{pkg}=<version>")),
                 );
             }
         }
@@ -74,7 +79,8 @@ mod tests {
 
     #[test]
     fn flags_unpinned() {
-        let src = "FROM suse\nRUN zypper -n install httpd\nRUN zypper -n in -t pattern devel_basis\n";
+        let src =
+            "FROM suse\nRUN zypper -n install httpd\nRUN zypper -n in -t pattern devel_basis\n";
         assert_eq!(lines(check, src), vec![2, 3]);
     }
 

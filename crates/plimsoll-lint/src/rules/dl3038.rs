@@ -45,7 +45,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for run in runs(cx) {
         for c in &run.commands {
-            if !has_sub(c, &["dnf", "dnf5", "microdnf"], SUBS) || c.has_any_flag(&["y", "assumeyes"]) {
+            if !has_sub(c, &["dnf", "dnf5", "microdnf"], SUBS)
+                || c.has_any_flag(&["y", "assumeyes"])
+            {
                 continue;
             }
             let Some(w) = sub_word(c, SUBS) else {
@@ -53,8 +55,14 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             };
             let name = c.base_name().unwrap_or("dnf");
             out.push(
-                Hit::new(w.span, format!("Use `{name} {} -y` so the build never waits for a confirmation", w.text))
-                    .with_fix(format!("{} -y", w.text)),
+                Hit::new(
+                    w.span,
+                    format!(
+                        "Use `{name} {} -y` so the build never waits for a confirmation",
+                        w.text
+                    ),
+                )
+                .with_fix(format!("{} -y", w.text)),
             );
         }
     }

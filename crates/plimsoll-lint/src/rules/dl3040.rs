@@ -2,17 +2,19 @@
 //!
 //! **What it checks.** A `RUN` where `dnf`, `dnf5` or `microdnf` installs
 //! or upgrades packages (`install`/`in`, `upgrade`/`up`/`update`,
-//! `upgrade-minimal`/`up-min`, `reinstall`/`rei`, `group install`) and no `clean` of the dnf
-//! family (`dnf clean all`, `microdnf clean all`, `yum clean all`) or
+//! `upgrade-minimal`/`up-min`, `reinstall`/`rei`, `groupinstall`,
+//! `group install`, `module install`) and no `clean` of the dnf family
+//! (`dnf clean all`, `microdnf clean all`, `yum clean all`) or
 //! `rm -rf /var/cache/{dnf,yum,libdnf5}` follows the last of them in the
 //! same `RUN`. A `RUN --mount=type=cache` (or `tmpfs`) on the cache
 //! directory passes: the cache never reaches the layer.
 //!
-//! hadolint accepts *any* `rm -rf` after the install as a clean, knows only
-//! dnf5's cache directory for mounts (not `/var/cache/dnf`), and compares
-//! only the first install with the first clean, and misses `update` (an
-//! alias of `upgrade`) and group installs; Plimsoll requires a real
-//! clean after the last install.
+//! Where Plimsoll differs from hadolint: hadolint accepts *any* `rm -rf`
+//! after the install as a clean, compares only the first install with the
+//! first clean (so `dnf update && rm -rf /var/cache/yum; dnf install …;
+//! dnf clean all` is reported although it ends clean), knows only dnf5's
+//! cache directory for mounts (not `/var/cache/dnf`), and misses `update`
+//! (an alias of `upgrade`).
 //!
 //! **Why.** dnf keeps repository metadata and packages under
 //! `/var/cache/dnf` (`/var/cache/libdnf5` for dnf5); left in the layer they
@@ -37,7 +39,7 @@
 //! A UBI-based image carried 200 MB of dnf metadata, doubling pull times on
 //! every autoscaling event.
 
-use crate::helpers_b::{has_cache_mount, has_sub, is_group_install, removes_dir, runs, sub_word};
+use crate::helpers_b::{has_cache_mount, has_sub, is_nested_install, removes_dir, runs, sub_word};
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 
@@ -67,10 +69,19 @@ const CACHE: &[&str] = &["/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for run in runs(cx) {
-        let Some(last) = run.rposition(|c| has_sub(c, DNF, INSTALL) || is_group_install(c, DNF)) else {
+        let Some(last) = run.rposition(|c| has_sub(c, DNF, INSTALL) || is_nested_install(c, DNF))
+        else {
             continue;
         };
-        if has_cache_mount(run.ins, &["/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", ".cache/libdnf5"]) {
+        if has_cache_mount(
+            run.ins,
+            &[
+                "/var/cache/dnf",
+                "/var/cache/yum",
+                "/var/cache/libdnf5",
+                ".cache/libdnf5",
+            ],
+        ) {
             continue;
         }
         let cleaned = run.commands[last + 1..].iter().any(|c| {
@@ -81,7 +92,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         }
         let c = &run.commands[last];
         let name = c.base_name().unwrap_or("dnf").to_string();
-        let span = sub_word(c, INSTALL).or_else(|| sub_word(c, &["group", "groups"])).map_or(c.span, |w| w.span);
+        let span = sub_word(c, INSTALL)
+            .or_else(|| sub_word(c, &["group", "groups", "module"]))
+            .map_or(c.span, |w| w.span);
         out.push(
             Hit::new(
                 span,

@@ -55,7 +55,10 @@ pub const META: Meta = Meta {
 
 /// Python's `strtobool`: what pip accepts for `PIP_NO_CACHE_DIR`.
 fn boolish(v: &str) -> bool {
-    let v = v.trim().trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
+    let v = v
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_ascii_lowercase();
     matches!(
         v.as_str(),
         "y" | "yes" | "t" | "true" | "on" | "1" | "n" | "no" | "f" | "false" | "off" | "0"
@@ -95,7 +98,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     for run in runs(cx) {
         let i = run.index;
-        if cx.facts.var(i, "PIP_NO_CACHE_DIR").is_some_and(|v| boolish(&v)) {
+        if cx
+            .facts
+            .var(i, "PIP_NO_CACHE_DIR")
+            .is_some_and(|v| boolish(&v))
+        {
             continue;
         }
         let cache_mount = mounts(run.ins).iter().any(|m| {
@@ -108,7 +115,8 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         if cache_mount {
             continue;
         }
-        let text_set = set_in_text(&run.ins.args) || run.ins.heredocs.iter().any(|h| set_in_text(&h.body));
+        let text_set =
+            set_in_text(&run.ins.args) || run.ins.heredocs.iter().any(|h| set_in_text(&h.body));
         if text_set {
             continue;
         }
@@ -116,7 +124,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             let Some(install) = pip_install(c) else {
                 continue;
             };
-            if c.args().iter().any(|w| w.text.starts_with("--no-cache-dir")) {
+            if c.args()
+                .iter()
+                .any(|w| w.text.starts_with("--no-cache-dir"))
+            {
                 continue;
             }
             out.push(
@@ -157,6 +168,12 @@ mod tests {
 
     #[test]
     fn arg_counts_too() {
-        assert!(lines(check, "FROM python\nARG PIP_NO_CACHE_DIR=1\nRUN pip install a\n").is_empty());
+        assert!(
+            lines(
+                check,
+                "FROM python\nARG PIP_NO_CACHE_DIR=1\nRUN pip install a\n"
+            )
+            .is_empty()
+        );
     }
 }

@@ -54,7 +54,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         if matches!(trig.kind, Kind::Onbuild | Kind::From | Kind::Maintainer) {
             out.push(Hit::new(
                 trig.keyword.span,
-                format!("`{}` is not allowed as an `ONBUILD` trigger", trig.kind.name()),
+                format!(
+                    "`{}` is not allowed as an `ONBUILD` trigger",
+                    trig.kind.name()
+                ),
             ));
         }
     }
@@ -74,6 +77,12 @@ mod tests {
 
     #[test]
     fn passes_allowed_triggers() {
-        assert!(lines(check, "FROM a\nONBUILD RUN make\nONBUILD COPY . /s\nMAINTAINER me\n").is_empty());
+        assert!(
+            lines(
+                check,
+                "FROM a\nONBUILD RUN make\nONBUILD COPY . /s\nMAINTAINER me\n"
+            )
+            .is_empty()
+        );
     }
 }

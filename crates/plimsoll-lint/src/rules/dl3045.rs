@@ -51,7 +51,9 @@ pub const META: Meta = Meta {
 
 fn is_absolute(p: &str) -> bool {
     let b = p.as_bytes();
-    p.starts_with('/') || p.starts_with('\\') || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+    p.starts_with('/')
+        || p.starts_with('\\')
+        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
 }
 
 /// Whether a WORKDIR is in force before instruction `i` of stage `s`.
@@ -68,7 +70,11 @@ fn workdir_set(cx: &Context, s: usize, i: usize) -> bool {
             break;
         };
         let end = upto.min(st.end).min(df.instructions.len());
-        if df.instructions.get(st.from..end).is_some_and(|v| v.iter().any(|x| x.kind == Kind::Workdir)) {
+        if df
+            .instructions
+            .get(st.from..end)
+            .is_some_and(|v| v.iter().any(|x| x.kind == Kind::Workdir))
+        {
             return true;
         }
         cur = st.base.stage.map(|p| (p, usize::MAX));

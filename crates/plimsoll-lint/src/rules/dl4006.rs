@@ -106,7 +106,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 Kind::Run if !safe && !np.get(i).copied().unwrap_or(false) => {
                     for script in cx.scripts(i) {
                         let set_at = set_pipefail_at(script).unwrap_or(usize::MAX);
-                        if let Some(span) = pipelines(script).into_iter().find(|s| s.start < set_at) {
+                        if let Some(span) = pipelines(script, &cx.df().source).into_iter().find(|s| s.start < set_at) {
                             out.push(
                                 Hit::new(
                                     span,
@@ -155,5 +155,11 @@ mod tests {
     fn non_posix_shells_and_onbuild() {
         let src = "FROM a\nSHELL [\"pwsh\", \"-Command\"]\nRUN Get-Item x | Remove-Item\nFROM b\nONBUILD RUN c | d\nRUN set -o pipefail; e | f\nRUN g | h; set -o pipefail\n";
         assert_eq!(lines(check, src), vec![7]);
+    }
+
+    #[test]
+    fn groups_and_case_patterns() {
+        let src = "FROM a\nRUN { echo a; echo b; } | tee /x\nRUN case \"$A\" in x86_64|aarch64) apk add b ;; esac\nRUN find . | while read f; do echo $f; done\nRUN [ \"$(ls | wc -l)\" = 1 ]\nRUN ( cd x && make ) 2>&1 | tee log\n";
+        assert_eq!(lines(check, src), vec![2, 4, 6]);
     }
 }
