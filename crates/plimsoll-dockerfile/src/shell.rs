@@ -197,6 +197,7 @@ fn tokenize_into(
     let mut pending_heredocs: Vec<(String, bool)> = Vec::new();
     let mut skip_header = false; // inside `for x in …` / `case … in`
     let mut in_case = false;
+    let mut case_pattern = false; // between `in`/`;;` and a pattern's `)`
     let mut expect_redir_target = false;
     let mut piped_next = false;
     let mut pipeline_len = 0usize;
@@ -214,8 +215,17 @@ fn tokenize_into(
     let mut i = 0;
     while i < toks.len() {
         match &toks[i] {
+            Tok::Op(op) if case_pattern => {
+                // `a|b)` in a case: the pattern, not a pipe.
+                if *op == ")" {
+                    case_pattern = false;
+                }
+            }
             Tok::Op(op) => {
                 expect_redir_target = false;
+                if *op == ";;" && in_case {
+                    case_pattern = true;
+                }
                 let was_cmd = cur.as_ref().is_some_and(|c| !c.words.is_empty());
                 finish(&mut cur, script);
                 match *op {
@@ -230,7 +240,7 @@ fn tokenize_into(
                             let total = pipeline_len + usize::from(was_cmd);
                             if total > 1 {
                                 for c in &mut script.commands[this_pipeline_first..] {
-                                    if !c.nested {
+                                    if c.nested == nested {
                                         c.piped = true;
                                     }
                                 }
@@ -257,6 +267,12 @@ fn tokenize_into(
                 expect_redir_target = true;
                 if *is_heredoc {
                     pending_heredocs.push((String::new(), false));
+                }
+            }
+            Tok::Word(w, _) if case_pattern => {
+                if w.text == "esac" {
+                    case_pattern = false;
+                    in_case = false;
                 }
             }
             Tok::Word(w, inner) => {
@@ -288,7 +304,10 @@ fn tokenize_into(
                 }
                 if at_start && keyword {
                     if skip_header {
-                        if (in_case && t == "in") || t == "do" {
+                        if in_case && t == "in" {
+                            skip_header = false;
+                            case_pattern = true;
+                        } else if t == "do" {
                             skip_header = false;
                         }
                         i += 1;
@@ -317,10 +336,6 @@ fn tokenize_into(
                         }
                         _ => {}
                     }
-                    if in_case && t.ends_with(')') {
-                        i += 1;
-                        continue;
-                    }
                 }
                 if skip_header {
                     i += 1;
@@ -337,7 +352,7 @@ fn tokenize_into(
     finish(&mut cur, script);
     if pipeline_len + usize::from(was_cmd) > 1 {
         for c in &mut script.commands[this_pipeline_first..] {
-            if !c.nested {
+            if c.nested == nested {
                 c.piped = true;
             }
         }
@@ -434,12 +449,7 @@ fn tokenize(text: &str, from: usize, to: usize, map: &OffsetMap) -> Vec<Tok> {
                     },
                 };
                 pos += op.len();
-                if op == "(" || op == ")" {
-                    // Subshell parentheses delimit commands.
-                    toks.push(Tok::Op(";"));
-                } else {
-                    toks.push(Tok::Op(op));
-                }
+                toks.push(Tok::Op(op));
             }
             b'<' | b'>' => {
                 let (w, n) = redir_word(text, pos, to, map);
@@ -760,6 +770,28 @@ mod tests {
         assert_eq!(c[1][0], "apt-get");
         assert_eq!(c[2], vec!["echo", "$i"]);
         assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn case_patterns_are_not_pipes() {
+        let s = "case \"$a\" in x86_64|amd64) arch=x ;; aarch64) echo arm ;; *) exit 1 ;; esac; echo done";
+        let sc = Script::parse(s, &OffsetMap::identity(0, s.len()));
+        let names: Vec<_> = sc
+            .commands
+            .iter()
+            .map(|c| c.name().unwrap_or("="))
+            .collect();
+        assert_eq!(names, ["=", "echo", "exit", "echo"]);
+        assert!(!sc.has_pipe());
+        let s = "(cd /x && make) | tee log; V=$(a | b)";
+        let sc = Script::parse(s, &OffsetMap::identity(0, s.len()));
+        let nested: Vec<_> = sc
+            .commands
+            .iter()
+            .filter(|c| c.nested)
+            .map(|c| c.piped)
+            .collect();
+        assert_eq!(nested, [true, true]);
     }
 
     #[test]

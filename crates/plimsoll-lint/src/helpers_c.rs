@@ -594,10 +594,11 @@ pub fn words_set_pipefail<'a>(words: impl IntoIterator<Item = &'a str>) -> bool 
             }
             expect_opt = false;
         }
-        if let Some(f) = w.strip_prefix('-') {
-            if !f.starts_with('-') && f.ends_with('o') {
-                expect_opt = true;
-            }
+        if let Some(f) = w.strip_prefix('-')
+            && !f.starts_with('-')
+            && f.ends_with('o')
+        {
+            expect_opt = true;
         }
         if w == "-opipefail" {
             return true;

@@ -675,13 +675,7 @@ fn dump(f: &Full) -> String {
     let mut out = String::new();
     for d in &f.r.disagreements {
         let doc = by_name[d.key.0.as_str()];
-        let text: String = doc
-            .ins_text(d.key.1)
-            .chars()
-            .take(300)
-            .collect::<String>()
-            .replace('\n', "⏎")
-            .replace('\t', " ");
+        let text: String = doc.ins_text(d.key.1).replace('\n', "⏎").replace('\t', " ");
         out.push_str(&format!(
             "{}\t{}\t{}\t{}:{}\t{}\t{}\n",
             d.key.2,

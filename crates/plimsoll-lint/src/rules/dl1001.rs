@@ -51,7 +51,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             Some((false, codes)) => Some(
                 Hit::new(
                     c.span,
-                    format!("Inline ignore pragma for {}: move the exception to the configuration", codes.join(", ")),
+                    format!(
+                        "Inline ignore pragma for {}: move the exception to the configuration",
+                        codes.join(", ")
+                    ),
                 )
                 .with_fix("ignored: [<codes>] in the configuration file"),
             ),
@@ -67,7 +70,8 @@ mod tests {
 
     #[test]
     fn flags_inline_pragmas() {
-        let src = "FROM a\n# hadolint ignore=DL3008,DL3009\nRUN x\n# plimsoll ignore=PD001\nRUN y\n";
+        let src =
+            "FROM a\n# hadolint ignore=DL3008,DL3009\nRUN x\n# plimsoll ignore=PD001\nRUN y\n";
         assert_eq!(lines(check, src), vec![2, 4]);
     }
 
@@ -75,6 +79,6 @@ mod tests {
     fn passes_global_and_plain_comments() {
         let src = "# hadolint global ignore=DL3008\nFROM a\n# just a comment\nRUN x\n";
         assert!(lines(check, src).is_empty());
-        assert!(!META.enabled_by_default);
+        assert!(!crate::Options::default().enabled(&META));
     }
 }

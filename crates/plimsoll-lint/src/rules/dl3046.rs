@@ -62,15 +62,15 @@ fn uid_value(cmd: &Command) -> Option<(&ShWord, String)> {
             return Some((w, v.to_string()));
         }
         // `-u123` or a cluster ending in u (`-lu 123` has -l anyway).
-        if let Some(short) = t.strip_prefix('-').filter(|s| !s.starts_with('-')) {
-            if let Some(p) = short.find('u') {
-                let rest = &short[p + 1..];
-                if rest.is_empty() {
-                    return args.get(k + 1).map(|v| (v, v.raw.clone()));
-                }
-                if rest.bytes().all(|b| b.is_ascii_digit()) {
-                    return Some((w, rest.to_string()));
-                }
+        if let Some(short) = t.strip_prefix('-').filter(|s| !s.starts_with('-'))
+            && let Some(p) = short.find('u')
+        {
+            let rest = &short[p + 1..];
+            if rest.is_empty() {
+                return args.get(k + 1).map(|v| (v, v.raw.clone()));
+            }
+            if rest.bytes().all(|b| b.is_ascii_digit()) {
+                return Some((w, rest.to_string()));
             }
         }
     }
@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn onbuild_and_heredoc() {
-        let src = "FROM a\nONBUILD RUN useradd -u 1000000 x\nRUN <<EOF\nuseradd -u 1000000 y\nEOF\n";
+        let src =
+            "FROM a\nONBUILD RUN useradd -u 1000000 x\nRUN <<EOF\nuseradd -u 1000000 y\nEOF\n";
         assert_eq!(lines(check, src), vec![2, 4]);
     }
 }

@@ -3,7 +3,8 @@
 //! **What it checks.** Every `wget` in a RUN (or ONBUILD RUN) states how
 //! to report progress: `--progress=…`, or quiet output (`-q`/`--quiet`,
 //! `-nv`/`--no-verbose`), or a log file (`-o`/`--output-file`,
-//! `-a`/`--append-output`).
+//! `-a`/`--append-output`). RUNs under PowerShell or `cmd` (Windows images),
+//! where `wget` is an alias of `Invoke-WebRequest`, are not judged.
 //!
 //! **Why.** A build has no terminal, so `wget` falls back to its "dot"
 //! progress display: one line per few kilobytes. Downloading a large file
@@ -91,6 +92,15 @@ mod tests {
 
     #[test]
     fn heredoc_body_is_checked() {
-        assert_eq!(lines(check, "FROM a\nRUN <<EOF\nwget http://x\nEOF\n"), vec![3]);
+        assert_eq!(
+            lines(check, "FROM a\nRUN <<EOF\nwget http://x\nEOF\n"),
+            vec![3]
+        );
+    }
+
+    #[test]
+    fn windows_runs_are_not_judged() {
+        let src = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN powershell -Command wget http://x -OutFile y\nFROM b\nSHELL [\"pwsh\", \"-c\"]\nRUN wget http://x -OutFile y\n";
+        assert!(lines(check, src).is_empty());
     }
 }

@@ -99,7 +99,11 @@ mod tests {
     fn flags_bad_keys() {
         let src = "FROM a\nLABEL Description=x\nLABEL com.docker.x=1\nLABEL a..b=1 ok=2\nLABEL a- =1\nLABEL \"a b\"=1\nLABEL x=1 \\\n  Bad=2\n";
         assert_eq!(lines(check, src), vec![2, 3, 4, 5, 6, 8]);
-        assert!(run(check, "FROM a\nLABEL Foo=1\n")[0].1.contains("lower-case"));
+        assert!(
+            run(check, "FROM a\nLABEL Foo=1\n")[0]
+                .1
+                .contains("lower-case")
+        );
     }
 
     #[test]

@@ -84,31 +84,29 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                         }
                     }
                 }
-                Kind::Label => {
-                    if label_pairs(ins).iter().any(|p| &p.key == label) {
-                        if let Some(s) = state.get_mut(cur) {
-                            *s = State::Good;
-                        }
-                        // The stage this one is built on is an intermediate.
-                        let parent = stages.get(cur).and_then(|s| s.base.stage);
-                        if let Some(st) = parent.and_then(|p| state.get_mut(p)) {
-                            if *st == State::Bad {
-                                *st = State::Silent;
-                            }
-                        }
+                Kind::Label if label_pairs(ins).iter().any(|p| &p.key == label) => {
+                    if let Some(s) = state.get_mut(cur) {
+                        *s = State::Good;
+                    }
+                    // The stage this one is built on is an intermediate.
+                    let parent = stages.get(cur).and_then(|s| s.base.stage);
+                    if let Some(st) = parent.and_then(|p| state.get_mut(p))
+                        && *st == State::Bad
+                    {
+                        *st = State::Silent;
                     }
                 }
                 _ => {}
             }
         }
         for (k, st) in state.iter().enumerate() {
-            if *st == State::Bad {
-                if let Some(stage) = stages.get(k) {
-                    out.push(
-                        Hit::new(stage.base.span, format!("Label `{label}` is missing"))
-                            .with_fix(format!("LABEL {label}=<value>")),
-                    );
-                }
+            if *st == State::Bad
+                && let Some(stage) = stages.get(k)
+            {
+                out.push(
+                    Hit::new(stage.base.span, format!("Label `{label}` is missing"))
+                        .with_fix(format!("LABEL {label}=<value>")),
+                );
             }
         }
     }

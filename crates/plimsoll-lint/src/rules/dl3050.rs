@@ -51,7 +51,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 out.push(
                     Hit::new(
                         p.key_span,
-                        format!("Superfluous label `{}`: it is not in the label schema", p.key),
+                        format!(
+                            "Superfluous label `{}`: it is not in the label schema",
+                            p.key
+                        ),
                     )
                     .with_fix(format!("remove `{}` or add it to label-schema", p.key)),
                 );

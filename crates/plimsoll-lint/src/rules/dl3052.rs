@@ -1,11 +1,14 @@
 //! # DL3052: Label `<label>` is not a valid URL
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `url` holds an absolute URL
-//! (RFC 3986: a scheme such as `https:` followed by URL characters, with
-//! well-formed `%XX` escapes).
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `url` holds an absolute URL (RFC 3986: a scheme such as
+//! `https:` followed by URL characters, with well-formed `%XX` escapes).
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** A URL label (`org.opencontainers.image.source`, `.url`,
 //! `.documentation`) is followed by tools and people; `github.com/acme/app`
@@ -13,7 +16,7 @@
 //!
 //! ## Bad
 //! ```dockerfile
-//! # label-schema: {src: url}
+//! # label-schema: {org.opencontainers.image.source: url}
 //! FROM alpine:3.20
 //! LABEL org.opencontainers.image.source="github.com/acme/app"
 //! ```

@@ -1,11 +1,15 @@
 //! # DL3053: Label `<label>` is not a valid RFC 3339 time
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `rfc3339` holds an RFC 3339
-//! date-time: `2024-05-01T12:30:00Z` or with an offset `+02:00`, optional
-//! fractional seconds, a real calendar date.
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `rfc3339` holds an RFC 3339 date-time:
+//! `2024-05-01T12:30:00Z` or with an offset `+02:00`, optional fractional
+//! seconds, a real calendar date.
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** Build dates (`org.opencontainers.image.created`) are compared and
 //! sorted by tools; `2024-05-01`, `May 1 2024` or a Unix timestamp breaks
@@ -16,7 +20,7 @@
 //!
 //! ## Bad
 //! ```dockerfile
-//! # label-schema: {created: rfc3339}
+//! # label-schema: {org.opencontainers.image.created: rfc3339}
 //! FROM alpine:3.20
 //! LABEL org.opencontainers.image.created="2024-05-01"
 //! ```
@@ -50,7 +54,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     bad_typed_labels(cx, "rfc3339", is_rfc3339)
         .into_iter()
         .map(|(span, key, value)| {
-            Hit::new(span, format!("Label `{key}` is not a valid RFC 3339 time: `{value}`"))
+            Hit::new(
+                span,
+                format!("Label `{key}` is not a valid RFC 3339 time: `{value}`"),
+            )
         })
         .collect()
 }

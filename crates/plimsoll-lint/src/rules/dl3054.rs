@@ -1,13 +1,17 @@
 //! # DL3054: Label `<label>` is not a valid SPDX license
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `spdx` holds an SPDX license
-//! identifier from the SPDX License List (`MIT`, `Apache-2.0`) or an SPDX
-//! license expression made of them (`MIT OR Apache-2.0`,
-//! `GPL-2.0-or-later WITH Classpath-exception-2.0`, `LicenseRef-acme`).
-//! Deprecated identifiers such as `GPL-2.0` are not accepted.
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `spdx` holds an SPDX license identifier from the SPDX
+//! License List (`MIT`, `Apache-2.0`) or an SPDX license expression made of
+//! them (`MIT OR Apache-2.0`, `GPL-2.0-or-later WITH Classpath-exception-2.0`,
+//! `LicenseRef-acme`). Deprecated identifiers such as `GPL-2.0` are not
+//! accepted.
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** License scanners and SBOM tools read
 //! `org.opencontainers.image.licenses` by machine; `Apache 2`, `BSD` or
@@ -20,7 +24,7 @@
 //!
 //! ## Bad
 //! ```dockerfile
-//! # label-schema: {licenses: spdx}
+//! # label-schema: {org.opencontainers.image.licenses: spdx}
 //! FROM alpine:3.20
 //! LABEL org.opencontainers.image.licenses="Apache 2"
 //! ```
@@ -54,7 +58,12 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     bad_typed_labels(cx, "spdx", is_spdx_expression)
         .into_iter()
         .map(|(span, key, value)| {
-            Hit::new(span, format!("Label `{key}` is not a valid SPDX license identifier or expression: `{value}`"))
+            Hit::new(
+                span,
+                format!(
+                    "Label `{key}` is not a valid SPDX license identifier or expression: `{value}`"
+                ),
+            )
         })
         .collect()
 }

@@ -1,10 +1,14 @@
 //! # DL3055: Label `<label>` is not a valid git hash
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `hash` holds a git commit id:
-//! 40 lower-case hexadecimal digits, or the 7-digit short form.
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `hash` holds a git commit id: 40 lower-case hexadecimal
+//! digits, or the 7-digit short form.
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** The revision label (`org.opencontainers.image.revision`) ties an
 //! image to the exact source it was built from; a branch name or a tag
@@ -12,7 +16,7 @@
 //!
 //! ## Bad
 //! ```dockerfile
-//! # label-schema: {revision: hash}
+//! # label-schema: {org.opencontainers.image.revision: hash}
 //! FROM alpine:3.20
 //! LABEL org.opencontainers.image.revision="main"
 //! ```
@@ -46,7 +50,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     bad_typed_labels(cx, "hash", is_git_hash)
         .into_iter()
         .map(|(span, key, value)| {
-            Hit::new(span, format!("Label `{key}` is not a valid git hash: `{value}`"))
+            Hit::new(
+                span,
+                format!("Label `{key}` is not a valid git hash: `{value}`"),
+            )
         })
         .collect()
 }

@@ -1,11 +1,15 @@
 //! # DL3056: Label `<label>` does not conform to semantic versioning
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `semver` holds a Semantic
-//! Versioning 2.0.0 version: `MAJOR.MINOR.PATCH` with optional
-//! `-prerelease` and `+build` parts, no `v` prefix, no leading zeros.
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `semver` holds a Semantic Versioning 2.0.0 version:
+//! `MAJOR.MINOR.PATCH` with optional `-prerelease` and `+build` parts, no `v`
+//! prefix, no leading zeros.
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** Version labels are compared by tools that order releases; `v1.2`,
 //! `1.2` or `latest` cannot be ordered.
@@ -16,7 +20,7 @@
 //!
 //! ## Bad
 //! ```dockerfile
-//! # label-schema: {version: semver}
+//! # label-schema: {org.opencontainers.image.version: semver}
 //! FROM alpine:3.20
 //! LABEL org.opencontainers.image.version="v1.2"
 //! ```
@@ -50,7 +54,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     bad_typed_labels(cx, "semver", is_semver)
         .into_iter()
         .map(|(span, key, value)| {
-            Hit::new(span, format!("Label `{key}` does not conform to semantic versioning: `{value}`"))
+            Hit::new(
+                span,
+                format!("Label `{key}` does not conform to semantic versioning: `{value}`"),
+            )
         })
         .collect()
 }

@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(lines(check, "FROM a\nRUN x\n"), vec![1]);
         let src = "FROM a AS build\nHEALTHCHECK NONE\nFROM b\nCOPY --from=build /x /x\n";
         assert_eq!(lines(check, src), vec![3]);
-        assert_eq!(lines(check, "FROM a\nONBUILD HEALTHCHECK CMD true\n"), vec![1]);
+        assert_eq!(
+            lines(check, "FROM a\nONBUILD HEALTHCHECK CMD true\n"),
+            vec![1]
+        );
     }
 
     #[test]
@@ -101,6 +104,11 @@ mod tests {
 
     #[test]
     fn disabled_by_default() {
-        assert!(!META.enabled_by_default);
+        assert!(!crate::Options::default().enabled(&META));
+        let o = crate::Options {
+            select: vec!["DL3057".into()],
+            ..Default::default()
+        };
+        assert!(o.enabled(&META));
     }
 }

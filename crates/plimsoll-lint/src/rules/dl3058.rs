@@ -1,10 +1,14 @@
 //! # DL3058: Label `<label>` is not a valid e-mail address
 //!
-//! **What it checks.** Only with a `label-schema` configured: a label the `label-schema` types `email` holds a bare RFC 5322
-//! address (`ops@example.com`): no display name, no angle brackets.
-//! Values are judged after build arguments and environment variables in
-//! scope are expanded; a value that depends on a variable with no known
-//! value is not judged.
+//! **What it checks.** Only with a `label-schema` configured: a label the
+//! `label-schema` types `email` holds a bare RFC 5322 address
+//! (`ops@example.com`): no display name, no angle brackets.
+//!
+//! **Variables.** Values are judged after the build arguments and environment
+//! variables in scope are expanded; a value that depends on a variable with no
+//! known value is not judged. hadolint judges the text as written, so `LABEL
+//! <label>=$VERSION` is a finding there even when the build argument holds a
+//! good value.
 //!
 //! **Why.** Contact labels are used by automation to reach the owners of an
 //! image (vulnerability notices, deprecation mail). `Jane Doe
@@ -47,7 +51,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     bad_typed_labels(cx, "email", is_email)
         .into_iter()
         .map(|(span, key, value)| {
-            Hit::new(span, format!("Label `{key}` is not a valid e-mail address (RFC 5322): `{value}`"))
+            Hit::new(
+                span,
+                format!("Label `{key}` is not a valid e-mail address (RFC 5322): `{value}`"),
+            )
         })
         .collect()
 }

@@ -8,7 +8,14 @@
 //! RUNs that already chain two or more commands are left alone: their
 //! author has grouped the work deliberately, and splitting steps is a
 //! legitimate way to get better layer caching. RUNs with different mounts
-//! or network settings cannot be merged.
+//! or network settings cannot be merged. As in hadolint, a test (`[ … ]`,
+//! `[[ … ]]`) and a command whose name is a variable are not counted.
+//!
+//! **Where hadolint differs.** Under PowerShell or `cmd` (a `SHELL` such as
+//! `["powershell", "-Command"]`, or a Windows base image) Plimsoll counts
+//! statements (separated by `;`, `&` or new lines). hadolint parses those
+//! scripts as bash, finds no commands when that fails, and so reports
+//! nearly every consecutive RUN there.
 //!
 //! **Why.** Every RUN makes a layer and a cache step. A run of one-command
 //! RUNs (`RUN apt-get update`, `RUN apt-get install …`, `RUN rm …`) makes
@@ -54,10 +61,7 @@ pub const META: Meta = Meta {
 /// How many commands a RUN runs. Tests (`[ … ]`, `[[ … ]]`) and commands
 /// whose name is computed (`$CC …`) are not counted, as in hadolint.
 fn command_count(cx: &Context, i: usize, ins: &Instruction, non_posix: bool) -> usize {
-    if ins.is_exec_form() {
-        return 1;
-    }
-    if non_posix {
+    if non_posix && !ins.is_exec_form() {
         return windows_statements(&ins.args);
     }
     named_commands(cx.scripts(i))
@@ -68,11 +72,18 @@ fn command_count(cx: &Context, i: usize, ins: &Instruction, non_posix: bool) -> 
         .count()
 }
 
-fn flag_key(ins: &Instruction) -> Vec<(String, String)> {
+type FlagKey = Vec<(String, String)>;
+
+fn flag_key(ins: &Instruction) -> FlagKey {
     let mut v: Vec<(String, String)> = ins
         .flags
         .iter()
-        .map(|f| (f.name.to_ascii_lowercase(), f.value.clone().unwrap_or_default()))
+        .map(|f| {
+            (
+                f.name.to_ascii_lowercase(),
+                f.value.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -84,7 +95,8 @@ fn simple(ins: &Instruction) -> bool {
 
 pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
-    let mut prev: Option<(usize, Vec<(String, String)>, usize)> = None;
+    // The previous RUN: (index, flags, command count).
+    let mut prev: Option<(usize, FlagKey, usize)> = None;
     let np = non_posix_runs(cx);
     for (i, ins) in cx.df().instructions.iter().enumerate() {
         if ins.kind != Kind::Run {
@@ -93,23 +105,26 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         }
         let key = flag_key(ins);
         let count = command_count(cx, i, ins, np.get(i).copied().unwrap_or(false));
-        if let Some((p, pkey, pcount)) = &prev {
-            if *pkey == key && *pcount <= 1 && count <= 1 {
-                let mut hit = Hit::new(
-                    ins.keyword.span,
-                    "Multiple consecutive `RUN` instructions of one command each: merge them with `&&`",
-                );
-                if let Some(pi) = cx.df().instructions.get(*p) {
-                    if simple(pi) && simple(ins) {
-                        hit = hit.with_fix(format!(
-                            "RUN {} \\\n && {}",
-                            pi.args.trim(),
-                            ins.args.trim()
-                        ));
-                    }
-                }
-                out.push(hit);
+        if let Some((p, pkey, pcount)) = &prev
+            && *pkey == key
+            && *pcount <= 1
+            && count <= 1
+        {
+            let mut hit = Hit::new(
+                ins.keyword.span,
+                "Multiple consecutive `RUN` instructions of one command each: merge them with `&&`",
+            );
+            if let Some(pi) = cx.df().instructions.get(*p)
+                && simple(pi)
+                && simple(ins)
+            {
+                hit = hit.with_fix(format!(
+                    "RUN {} \\\n && {}",
+                    pi.args.trim(),
+                    ins.args.trim()
+                ));
             }
+            out.push(hit);
         }
         prev = Some((i, key, count));
     }
@@ -141,18 +156,26 @@ mod tests {
 
     #[test]
     fn assignments_exec_form_and_heredocs() {
-        let src = "FROM a\nRUN a\nRUN X=1\nRUN [\"b\"]\nRUN <<EOF\nc\nd\nEOF\nRUN e\nRUN <<EOF\nf\nEOF\n";
+        let src =
+            "FROM a\nRUN a\nRUN X=1\nRUN [\"b\"]\nRUN <<EOF\nc\nd\nEOF\nRUN e\nRUN <<EOF\nf\nEOF\n";
         assert_eq!(lines(check, src), vec![3, 4, 10]);
     }
 
     #[test]
     fn fix_merges() {
-        let facts = plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse("FROM a\nRUN a\nRUN b\n"));
+        let facts =
+            plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse("FROM a\nRUN a\nRUN b\n"));
         let cx = Context {
             facts: &facts,
             settings: &crate::Settings::default(),
             dockerignore: &crate::DockerIgnore::Unknown,
         };
         assert_eq!(check(&cx)[0].fix.as_deref(), Some("RUN a \\\n && b"));
+    }
+
+    #[test]
+    fn powershell_counts_statements() {
+        let src = "FROM a\nSHELL [\"powershell\", \"-Command\"]\nRUN Write-Host ('a {0}' -f $x)\nRUN Invoke-WebRequest x; Expand-Archive y\nRUN b\nRUN c\n";
+        assert_eq!(lines(check, src), vec![6]);
     }
 }

@@ -1,12 +1,13 @@
 //! # DL3060: `yarn cache clean` missing after `yarn install`
 //!
-//! **What it checks.** A RUN that runs `yarn install` (or a bare `yarn`,
-//! which installs; hadolint misses that spelling) also runs `yarn cache clean` after it, unless the RUN
-//! mounts a cache or tmpfs over the yarn cache (`--mount=type=cache,
-//! target=/usr/local/share/.cache/yarn`). Checked in the stages whose files
-//! end up in an image: the final stage and stages other stages are built
-//! `FROM`. A stage only used as a `COPY --from` source is exempt: its yarn
-//! cache is thrown away with it. ONBUILD triggers are always checked.
+//! **What it checks.** A RUN that runs `yarn install` (or a bare `yarn`, which
+//! installs; hadolint misses that spelling) also runs `yarn cache clean` after
+//! it, unless the RUN mounts a cache or tmpfs over the yarn cache
+//! (`--mount=type=cache, target=/usr/local/share/.cache/yarn`). Checked in the
+//! stages whose files end up in an image: the final stage and stages other
+//! stages are built `FROM`. A stage only used as a `COPY --from` source is
+//! exempt: its yarn cache is thrown away with it. ONBUILD triggers are always
+//! checked.
 //!
 //! **Why.** Yarn keeps a copy of every package it downloaded in its cache
 //! directory. Left in the layer, the cache doubles the size of

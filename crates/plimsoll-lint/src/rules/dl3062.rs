@@ -38,8 +38,8 @@
 //! required a newer Go toolchain; every CI pipeline using the image broke
 //! overnight.
 
-use crate::util::is_variable;
 use crate::helpers_c::posix_commands;
+use crate::util::is_variable;
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};
 use plimsoll_dockerfile::shell::{Command, ShWord};

@@ -2,7 +2,7 @@
 //!
 //! **What it checks.** No stage is named (`FROM … AS <name>`) `scratch` or
 //! `context`, in any case (BuildKit compares stage names without regard to
-//! case).
+//! case; hadolint only catches the lower-case spelling).
 //!
 //! **Why.** `scratch` is the empty image and `context` names the build
 //! context in `COPY --from`/`RUN --mount=from=`; a stage with one of those

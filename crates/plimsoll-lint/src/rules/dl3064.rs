@@ -1,7 +1,7 @@
 //! # DL3064: Possibly sensitive data in `ARG` or `ENV`
 //!
-//! **What it checks.** The names declared by `ARG` and `ENV` (ONBUILD
-//! triggers included): a well-known credential variable (`AWS_SECRET_ACCESS_KEY`,
+//! **What it checks.** The names declared by `ARG` and `ENV` (ONBUILD triggers
+//! included): a well-known credential variable (`AWS_SECRET_ACCESS_KEY`,
 //! `GITHUB_TOKEN`, `NPM_TOKEN`, `POSTGRES_PASSWORD`, …) or a name containing
 //! `password`, `secret`, `token`, `private`, `api_key`, `client_key` or
 //! `username` (any case) is a finding.

@@ -76,7 +76,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         out.push(
             Hit::new(
                 ins.args_full_span(),
-                format!("Non-numeric user `{user}`: use the numeric UID so the host can resolve it"),
+                format!(
+                    "Non-numeric user `{user}`: use the numeric UID so the host can resolve it"
+                ),
             )
             .with_fix("USER <uid>:<gid>"),
         );
@@ -91,7 +93,8 @@ mod tests {
 
     #[test]
     fn flags_names() {
-        let src = "FROM a\nUSER node\nUSER app:app\nARG U=app\nUSER $U\nENV N=svc\nUSER ${N}:1000\n";
+        let src =
+            "FROM a\nUSER node\nUSER app:app\nARG U=app\nUSER $U\nENV N=svc\nUSER ${N}:1000\n";
         assert_eq!(lines(check, src), vec![2, 3, 5, 7]);
     }
 

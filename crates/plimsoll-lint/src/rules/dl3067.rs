@@ -78,8 +78,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         }
         if let Some((_, span)) = sources.iter().find(|(s, _)| s == "/") {
             out.push(
-                Hit::new(*span, "Do not copy an entire filesystem from another stage: `COPY --from=… / /`")
-                    .with_fix("COPY --from=<stage> <only the paths needed> <dest>"),
+                Hit::new(
+                    *span,
+                    "Do not copy an entire filesystem from another stage: `COPY --from=… / /`",
+                )
+                .with_fix("COPY --from=<stage> <only the paths needed> <dest>"),
             );
         }
     }

@@ -55,7 +55,10 @@ mod tests {
 
     #[test]
     fn flags_maintainer() {
-        assert_eq!(lines(check, "FROM a\nMAINTAINER me <me@x.io>\nmaintainer x\n"), vec![2, 3]);
+        assert_eq!(
+            lines(check, "FROM a\nMAINTAINER me <me@x.io>\nmaintainer x\n"),
+            vec![2, 3]
+        );
     }
 
     #[test]
@@ -65,7 +68,9 @@ mod tests {
 
     #[test]
     fn fix_is_a_label() {
-        let facts = plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse("FROM a\nMAINTAINER Jane\n"));
+        let facts = plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse(
+            "FROM a\nMAINTAINER Jane\n",
+        ));
         let cx = Context {
             facts: &facts,
             settings: &crate::Settings::default(),

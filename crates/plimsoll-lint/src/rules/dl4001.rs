@@ -3,7 +3,9 @@
 //! **What it checks.** Within one build stage, RUN instructions use only
 //! one of `curl` and `wget`. From the first RUN at which both have been
 //! used, every RUN of the stage that uses either is a finding. ONBUILD
-//! triggers are checked together, apart from the stages.
+//! triggers are checked together, apart from the stages. RUNs under
+//! PowerShell or `cmd`, where `wget` and `curl` are aliases of
+//! `Invoke-WebRequest`, are not judged.
 //!
 //! **Why.** Two download tools mean two packages to install, patch and
 //! scan, with different defaults for redirects, retries, TLS and failure
@@ -94,8 +96,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         state.1 |= wget;
         if state.0 && state.1 {
             out.push(
-                Hit::new(span, "Either use wget or curl but not both: this stage already uses the other one")
-                    .with_fix("use the same download tool (curl or wget) throughout the stage"),
+                Hit::new(
+                    span,
+                    "Either use wget or curl but not both: this stage already uses the other one",
+                )
+                .with_fix("use the same download tool (curl or wget) throughout the stage"),
             );
         }
     }

@@ -1,11 +1,11 @@
 //! # DL4004: Multiple `ENTRYPOINT` instructions
 //!
-//! **What it checks.** A build stage has at most one `ENTRYPOINT`. Each `ENTRYPOINT`
-//! after the first in the same stage is a finding (ONBUILD triggers are not
-//! counted; different stages each have their own).
+//! **What it checks.** A build stage has at most one `ENTRYPOINT`. Each
+//! `ENTRYPOINT` after the first in the same stage is a finding (ONBUILD
+//! triggers are not counted; different stages each have their own).
 //!
-//! **Why.** Only the last `ENTRYPOINT` of a stage takes effect; the earlier ones
-//! are dead code that misleads the reader about what the container runs,
+//! **Why.** Only the last `ENTRYPOINT` of a stage takes effect; the earlier
+//! ones are dead code that misleads the reader about what the container runs,
 //! and usually means a merge or a copy-paste went wrong.
 //!
 //! ## Bad
@@ -25,8 +25,8 @@
 //! Delete all but the `ENTRYPOINT` you mean.
 //!
 //! ## Incident it prevents
-//! A debugging `ENTRYPOINT` added above the real one was "removed" by deleting the
-//! wrong line; production ran the development server for a week.
+//! A debugging `ENTRYPOINT` added above the real one was "removed" by deleting
+//! the wrong line; production ran the development server for a week.
 
 use crate::{Context, Hit, Meta};
 use plimsoll_core::{Category, Severity};

@@ -2,7 +2,9 @@
 //!
 //! **What it checks.** A RUN (or ONBUILD RUN) that runs `ln` with
 //! `/bin/sh` as an argument, i.e. replaces the system shell with a link to
-//! another one (`ln -sf /bin/bash /bin/sh`).
+//! another one (`ln -sf /bin/bash /bin/sh`). `ln` is recognised by its
+//! base name (`/busybox/ln` too, which hadolint misses), in exec form as
+//! well.
 //!
 //! **Why.** Relinking `/bin/sh` changes the shell for every script in the
 //! image, including the distribution's own maintainer scripts that rely on
@@ -49,8 +51,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         }
         if let Some(w) = cmd.args().iter().find(|w| w.text == "/bin/sh") {
             out.push(
-                Hit::new(w.span, "Use SHELL to change the default shell instead of relinking `/bin/sh`")
-                    .with_fix("SHELL [\"/bin/bash\", \"-c\"]"),
+                Hit::new(
+                    w.span,
+                    "Use SHELL to change the default shell instead of relinking `/bin/sh`",
+                )
+                .with_fix("SHELL [\"/bin/bash\", \"-c\"]"),
             );
         }
     }
@@ -72,5 +77,11 @@ mod tests {
     fn passes_other_links() {
         let src = "FROM a\nRUN ln -s /usr/bin/python3 /usr/bin/python\nSHELL [\"/bin/bash\", \"-c\"]\nRUN echo /bin/sh\n";
         assert!(lines(check, src).is_empty());
+    }
+
+    #[test]
+    fn exec_form_and_full_paths() {
+        let src = "FROM a\nRUN [\"/busybox/ln\", \"-s\", \"/busybox/sh\", \"/bin/sh\"]\n";
+        assert_eq!(lines(check, src), vec![2]);
     }
 }

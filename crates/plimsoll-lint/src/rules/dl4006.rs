@@ -106,7 +106,10 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 Kind::Run if !safe && !np.get(i).copied().unwrap_or(false) => {
                     for script in cx.scripts(i) {
                         let set_at = set_pipefail_at(script).unwrap_or(usize::MAX);
-                        if let Some(span) = pipelines(script, &cx.df().source).into_iter().find(|s| s.start < set_at) {
+                        if let Some(span) = pipelines(script, &cx.df().source)
+                            .into_iter()
+                            .find(|s| s.start < set_at)
+                        {
                             out.push(
                                 Hit::new(
                                     span,
@@ -161,5 +164,17 @@ mod tests {
     fn groups_and_case_patterns() {
         let src = "FROM a\nRUN { echo a; echo b; } | tee /x\nRUN case \"$A\" in x86_64|aarch64) apk add b ;; esac\nRUN find . | while read f; do echo $f; done\nRUN [ \"$(ls | wc -l)\" = 1 ]\nRUN ( cd x && make ) 2>&1 | tee log\n";
         assert_eq!(lines(check, src), vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn windows_stage_without_shell_is_not_judged() {
+        let src = "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN dir | findstr x\n";
+        assert!(lines(check, src).is_empty());
+    }
+
+    #[test]
+    fn exec_form_sh_c() {
+        let src = "FROM a\nRUN [\"/bin/sh\", \"-c\", \"curl x | sh\"]\n";
+        assert_eq!(lines(check, src), vec![2]);
     }
 }
