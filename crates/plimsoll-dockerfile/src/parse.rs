@@ -488,6 +488,13 @@ pub fn parse_json_array(text: &str) -> Result<Option<Vec<(String, usize, usize)>
         Some(Ok(v)) => v,
         _ => return Ok(None),
     };
+    // Like Go's json.Unmarshal: only whitespace may follow the array.
+    if !t[stream.byte_offset()..]
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .is_empty()
+    {
+        return Ok(None);
+    }
     let serde_json::Value::Array(items) = value else {
         return Ok(None);
     };
@@ -558,6 +565,9 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
             Ok(None) => {}
         }
     }
+    if let Some(m) = check_flags(ins) {
+        return Some(Ok(m));
+    }
     let words = || split_words(&ins.args, esc);
     match kind {
         Kind::Unknown => return Some(Ok(format!("unknown instruction: {kw}"))),
@@ -569,11 +579,10 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
             }
             if w.len() == 3 {
                 let name = w[2].0.to_ascii_lowercase();
-                let valid = name.contains('$')
-                    || name.starts_with(|c: char| c.is_ascii_lowercase())
-                        && name.chars().all(|c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c)
-                        });
+                let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
                 if !valid {
                     return Some(Ok(format!(
                         "invalid name for build stage: \"{}\", name can't start with a number or contain symbols",
@@ -685,6 +694,70 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
             }
         }
         Kind::Run | Kind::Cmd | Kind::Entrypoint => {}
+    }
+    None
+}
+
+/// The flags BuildKit's instruction layer accepts: (name, takes a value).
+fn known_flags(kind: Kind) -> &'static [(&'static str, bool)] {
+    match kind {
+        Kind::From => &[("platform", true)],
+        Kind::Run => &[
+            ("mount", true),
+            ("network", true),
+            ("security", true),
+            ("device", true),
+        ],
+        Kind::Copy => &[
+            ("from", true),
+            ("chown", true),
+            ("chmod", true),
+            ("link", false),
+            ("parents", false),
+            ("exclude", true),
+        ],
+        Kind::Add => &[
+            ("chown", true),
+            ("chmod", true),
+            ("link", false),
+            ("keep-git-dir", false),
+            ("checksum", true),
+            ("exclude", true),
+            ("parents", false),
+            ("unpack", false),
+        ],
+        Kind::Healthcheck => &[
+            ("interval", true),
+            ("timeout", true),
+            ("start-period", true),
+            ("start-interval", true),
+            ("retries", true),
+        ],
+        _ => &[],
+    }
+}
+
+/// BuildKit's flag checks: unknown flags, and string flags without `=value`.
+fn check_flags(ins: &Instruction) -> Option<String> {
+    let known = known_flags(ins.kind);
+    for f in &ins.flags {
+        match known.iter().find(|(n, _)| *n == f.name) {
+            None => return Some(format!("unknown flag: {}", f.name)),
+            Some((_, true)) if f.value.is_none() => {
+                return Some(format!("missing a value on flag: {}", f.name));
+            }
+            Some((_, false)) => {
+                if let Some(v) = &f.value {
+                    if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "") {
+                        return Some(format!(
+                            "expecting boolean value for flag {}, not: {v}",
+                            f.name
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
     }
     None
 }
@@ -836,6 +909,19 @@ mod tests {
         assert!(d.errors.is_empty());
         assert_eq!(d.invalid.len(), 2);
         assert_eq!(d.invalid[0].message, "unknown instruction: BOGUS");
+    }
+
+    #[test]
+    fn flag_checks_and_trailing_json() {
+        let d = parse(
+            "FROM x\nADD --chmod 777 a /b\nCOPY --bogus=1 a /b\nCOPY --link a /b\nENTRYPOINT [\"x\"] # note\nFROM y AS ${N}\n",
+        );
+        let m: Vec<&str> = d.invalid.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(m[0], "missing a value on flag: chmod");
+        assert_eq!(m[1], "unknown flag: bogus");
+        assert!(m[2].starts_with("invalid name for build stage"));
+        assert_eq!(m.len(), 3);
+        assert!(d.instructions[4].json.is_none());
     }
 
     #[test]

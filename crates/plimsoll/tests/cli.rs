@@ -356,19 +356,44 @@ fn readme_lists_every_rule() {
 fn cli_sarif_validates_against_official_schema() {
     let schema = std::env::var("PLIMSOLL_SARIF_SCHEMA")
         .expect("PLIMSOLL_SARIF_SCHEMA is not set: run the suite through scripts/test.sh");
-    assert!(Path::new(&schema).is_file(), "SARIF schema missing at {schema}: run scripts/test.sh");
-    let venv = std::env::var("PLIMSOLL_VENV").unwrap_or_else(|_| format!("{}/.cache/plimsoll-venv", std::env::var("HOME").unwrap_or_default()));
+    assert!(
+        Path::new(&schema).is_file(),
+        "SARIF schema missing at {schema}: run scripts/test.sh"
+    );
+    let venv = std::env::var("PLIMSOLL_VENV").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/plimsoll-venv",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    });
     let python = format!("{venv}/bin/python");
-    assert!(Path::new(&python).is_file(), "{python} missing: run scripts/test.sh");
+    assert!(
+        Path::new(&python).is_file(),
+        "{python} missing: run scripts/test.sh"
+    );
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("r.sarif");
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/go-service");
     let o = bin()
-        .args(["lint", "--format", "sarif", "-o", out.to_str().unwrap(), example.to_str().unwrap()])
+        .args([
+            "lint",
+            "--format",
+            "sarif",
+            "-o",
+            out.to_str().unwrap(),
+            example.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let check = "import json,sys,jsonschema\nschema=json.load(open(sys.argv[1]))\ndoc=json.load(open(sys.argv[2]))\njsonschema.validate(doc, schema)\nassert doc['runs'][0]['results'], 'no results'\nprint('valid')\n";
-    let v = Command::new(&python).args(["-c", check, &schema, out.to_str().unwrap()]).output().unwrap();
-    assert!(v.status.success(), "SARIF invalid: {}", String::from_utf8_lossy(&v.stderr));
+    let v = Command::new(&python)
+        .args(["-c", check, &schema, out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "SARIF invalid: {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
 }

@@ -32,6 +32,13 @@
 //!
 //! With `PLIMSOLL_WRITE_PARITY=1` it also rewrites `docs/hadolint-parity.md`
 //! (`scripts/hadolint-parity.sh` does that).
+//!
+//! For working on rules or classifiers: `PLIMSOLL_PARITY_DUMP=/tmp/p.tsv`
+//! writes every disagreement (code, side, class, file:line, message, the
+//! instruction's text) and the report as `/tmp/p.md`;
+//! `PLIMSOLL_PARITY_HADOLINT_CACHE=/tmp/hl.json` saves hadolint's output on
+//! the first run and reuses it afterwards (a few seconds instead of a
+//! minute). The committed report is never written from a cache.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -39,7 +46,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use plimsoll_dockerfile::{Facts, Instruction, Kind};
+use plimsoll_dockerfile::{Facts, Instruction};
 
 const HADOLINT_VERSION: &str = "2.15.1";
 
@@ -87,7 +94,9 @@ fn corpus_dir() -> PathBuf {
     dir
 }
 
-fn hadolint_bin() -> PathBuf {
+/// hadolint's path and `--version` line; panics (the test fails) when it
+/// is missing or not 2.15.1.
+fn hadolint_bin() -> (PathBuf, String) {
     let bin = std::env::var_os("PLIMSOLL_HADOLINT")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -101,7 +110,7 @@ fn hadolint_bin() -> PathBuf {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     match version {
-        Some(v) if v.contains(HADOLINT_VERSION) => bin,
+        Some(v) if v.contains(HADOLINT_VERSION) => (bin, v),
         Some(v) => panic!(
             "{} is {v:?}, not hadolint {HADOLINT_VERSION}: run scripts/test.sh \
              (it installs hadolint {HADOLINT_VERSION} in a venv) or set PLIMSOLL_HADOLINT",
@@ -295,6 +304,14 @@ fn plimsoll_rules() -> Vec<String> {
         .collect()
 }
 
+fn plimsoll_version() -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 fn run_plimsoll(select: &[String], docs: &[Doc], tmp: &Path) -> Vec<Raw> {
     let config = tmp.join("plimsoll.toml");
     std::fs::write(&config, "").unwrap();
@@ -331,6 +348,10 @@ fn run_plimsoll(select: &[String], docs: &[Doc], tmp: &Path) -> Vec<Raw> {
 
 /// (file, line, code)
 type Key = (String, u32, String);
+
+/// One file's keys of one linter: (line, code) -> (message, the line the
+/// linter pointed at).
+type FileKeys = BTreeMap<(u32, String), (String, u32)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Side {
@@ -369,26 +390,13 @@ struct Case<'a> {
     line: u32,
     code: &'a str,
     side: Side,
-    /// The message of the side that reports it.
-    message: &'a str,
-    /// Keys of both sides in this file (all codes), for context.
-    ours: &'a BTreeSet<(u32, String)>,
-    theirs: &'a BTreeSet<(u32, String)>,
-}
-
-impl Case<'_> {
-    fn ins(&self) -> Option<&Instruction> {
-        self.doc.ins_at(self.line).map(|(_, i)| i)
-    }
-    fn text(&self) -> &str {
-        self.doc.ins_text(self.line)
-    }
 }
 
 /// A documented disagreement class.
 struct Class {
     id: &'static str,
-    code: &'static str,
+    /// The rules it applies to.
+    codes: &'static [&'static str],
     side: Side,
     verdict: Verdict,
     /// Markdown: what differs and why.
@@ -398,12 +406,12 @@ struct Class {
 
 #[path = "parity/classes.rs"]
 mod classes;
-use classes::CLASSES;
+use classes::{CLASSES, hint};
 
 fn classify(case: &Case) -> Option<&'static Class> {
     CLASSES
         .iter()
-        .find(|c| c.code == case.code && c.side == case.side && (c.test)(case))
+        .find(|c| c.codes.contains(&case.code) && c.side == case.side && (c.test)(case))
 }
 
 #[derive(Default, Clone)]
@@ -447,6 +455,8 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 struct Disagreement {
     key: Key,
+    /// Where the reporting side pointed (Plimsoll: its own line).
+    at: u32,
     side: Side,
     message: String,
     class: Option<&'static Class>,
@@ -465,11 +475,17 @@ struct Report {
     disagreements: Vec<Disagreement>,
     selected: Vec<String>,
     hadolint_sc: usize,
+    hadolint_version: String,
+    plimsoll_version: String,
+    /// hadolint's DL findings in all files (DL1000 files included).
+    hadolint_total: usize,
+    /// Plimsoll's findings in all files.
+    plimsoll_total: usize,
 }
 
 fn compare() -> Full {
     let dir = corpus_dir();
-    let bin = hadolint_bin();
+    let (bin, hadolint_version) = hadolint_bin();
     let docs = load_corpus(&dir);
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("xdg")).unwrap();
@@ -534,7 +550,7 @@ fn compare() -> Full {
     let hadolint_sc = hl.iter().filter(|r| r.code.starts_with("SC")).count();
 
     // Keys, per file; Plimsoll's lines mapped to the instruction's first line.
-    let mut theirs_keys: BTreeMap<usize, BTreeMap<(u32, String), String>> = BTreeMap::new();
+    let mut theirs_keys: BTreeMap<usize, FileKeys> = BTreeMap::new();
     for r in &hl {
         if !r.code.starts_with("DL") {
             continue;
@@ -544,9 +560,9 @@ fn compare() -> Full {
             .entry(i)
             .or_default()
             .entry((r.line, r.code.clone()))
-            .or_insert_with(|| r.message.clone());
+            .or_insert_with(|| (r.message.clone(), r.line));
     }
-    let mut ours_keys: BTreeMap<usize, BTreeMap<(u32, String), String>> = BTreeMap::new();
+    let mut ours_keys: BTreeMap<usize, FileKeys> = BTreeMap::new();
     for r in &pl {
         let i = *by_name
             .get(r.file.as_str())
@@ -556,7 +572,7 @@ fn compare() -> Full {
             .entry(i)
             .or_default()
             .entry((line, r.code.clone()))
-            .or_insert_with(|| r.message.clone());
+            .or_insert_with(|| (r.message.clone(), r.line));
     }
 
     let unparsed: Vec<(usize, u32, String, usize)> = unparsed_files
@@ -578,7 +594,7 @@ fn compare() -> Full {
         for k in oset.union(&tset) {
             let code = &k.1;
             let st = stats.entry(code.clone()).or_default();
-            let (side, message) = match (o.get(k), t.get(k)) {
+            let (side, (message, at)) = match (o.get(k), t.get(k)) {
                 (Some(_), Some(_)) => {
                     st.both += 1;
                     continue;
@@ -598,9 +614,6 @@ fn compare() -> Full {
                 line: k.0,
                 code,
                 side,
-                message,
-                ours: &oset,
-                theirs: &tset,
             };
             let class = classify(&case);
             match class {
@@ -610,6 +623,7 @@ fn compare() -> Full {
             }
             disagreements.push(Disagreement {
                 key: (doc.name.clone(), k.0, code.clone()),
+                at: *at,
                 side,
                 message: message.clone(),
                 class,
@@ -633,6 +647,10 @@ fn compare() -> Full {
         disagreements,
         selected,
         hadolint_sc,
+        hadolint_version,
+        plimsoll_version: plimsoll_version(),
+        hadolint_total: hl.iter().filter(|r| r.code.starts_with("DL")).count(),
+        plimsoll_total: pl.len(),
     };
     Full { r, docs }
 }
@@ -646,11 +664,34 @@ struct Full {
 fn hadolint_parity() {
     let started = Instant::now();
     let full = compare();
+    let t = overall(&full);
+    eprintln!(
+        "hadolint parity: {} files ({} unparsable by hadolint), {} rules compared; raw agreement {}, \
+         agreement {} ({} both, {} explained, {} against); hadolint {:.0} s, Plimsoll {:.1} s, total {:.0} s",
+        full.r.files,
+        full.r.unparsed.len(),
+        full.r.both_implement.len(),
+        pct(t.raw()),
+        pct(t.adjusted()),
+        t.both,
+        t.excluded,
+        t.against_ours + t.against_hadolint,
+        full.r.elapsed_hadolint,
+        full.r.elapsed_plimsoll,
+        started.elapsed().as_secs_f64()
+    );
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(p) = std::env::var_os("PLIMSOLL_PARITY_DUMP") {
-        std::fs::write(p, dump(&full)).unwrap();
+        std::fs::write(&p, dump(&full)).unwrap();
+        let mut md = PathBuf::from(p);
+        md.set_extension("md");
+        std::fs::write(md, markdown(&full, started.elapsed().as_secs_f64())).unwrap();
     }
     if std::env::var("PLIMSOLL_WRITE_PARITY").as_deref() == Ok("1") {
+        assert!(
+            std::env::var_os("PLIMSOLL_PARITY_HADOLINT_CACHE").is_none(),
+            "docs/hadolint-parity.md is written from a real hadolint run: unset PLIMSOLL_PARITY_HADOLINT_CACHE"
+        );
         let md = markdown(&full, elapsed);
         std::fs::write(repo_root().join("docs/hadolint-parity.md"), md).unwrap();
     }
@@ -690,10 +731,675 @@ fn dump(f: &Full) -> String {
     out
 }
 
-fn check(_f: &Full) -> Vec<String> {
-    Vec::new()
+/// Totals over the rules both linters implement.
+fn overall(f: &Full) -> RuleStats {
+    let mut t = RuleStats::default();
+    for (code, st) in &f.r.stats {
+        if f.r.both_implement.contains(code) {
+            t.add(st);
+        }
+    }
+    t
 }
 
-fn markdown(_f: &Full, _elapsed: f64) -> String {
-    String::new()
+fn pct(x: f64) -> String {
+    // Never round an imperfect agreement up to 100.0 %.
+    if x < 1.0 && x >= 0.9995 {
+        return format!("{:.2} %", (x * 10_000.0).floor() / 100.0);
+    }
+    format!("{:.1} %", x * 100.0)
+}
+
+/// The assertions; each failure is one line.
+fn check(f: &Full) -> Vec<String> {
+    let mut out = Vec::new();
+    // Both linters really ran.
+    if f.r.hadolint_total < 1000 {
+        out.push(format!(
+            "hadolint reported only {} DL findings over {} files: did it run?",
+            f.r.hadolint_total, f.r.files
+        ));
+    }
+    if f.r.plimsoll_total < 1000 {
+        out.push(format!(
+            "Plimsoll reported only {} findings over {} files: did it run?",
+            f.r.plimsoll_total, f.r.files
+        ));
+    }
+    let t = overall(f);
+    if t.adjusted() < MIN_OVERALL {
+        out.push(format!(
+            "overall agreement {} < {} on the rules both implement \
+             (both {}, counted against: only Plimsoll {}, only hadolint {}; {} excluded as documented deviations)",
+            pct(t.adjusted()),
+            pct(MIN_OVERALL),
+            t.both,
+            t.against_ours,
+            t.against_hadolint,
+            t.excluded
+        ));
+    }
+    for (code, st) in &f.r.stats {
+        if !f.r.both_implement.contains(code) || st.raw_total() < PER_RULE_MIN_OCCURRENCES {
+            continue;
+        }
+        if st.adjusted() < MIN_PER_RULE {
+            out.push(format!(
+                "{code}: agreement {} < {} (both {}, only Plimsoll {} of which {} unexplained, \
+                 only hadolint {} of which {} unexplained)",
+                pct(st.adjusted()),
+                pct(MIN_PER_RULE),
+                st.both,
+                st.only_ours,
+                st.against_ours,
+                st.only_hadolint,
+                st.against_hadolint
+            ));
+        }
+    }
+    if !out.is_empty() {
+        let unexplained: Vec<String> =
+            f.r.disagreements
+                .iter()
+                .filter(|d| d.class.is_none_or(|c| !c.verdict.excluded()))
+                .take(40)
+                .map(|d| {
+                    format!(
+                        "  {} {} {}:{} [{}] {}",
+                        d.key.2,
+                        side_label(d.side),
+                        d.key.0,
+                        d.key.1,
+                        d.class.map_or("unclassified", |c| c.id),
+                        d.message
+                    )
+                })
+                .collect();
+        out.push(format!(
+            "first disagreements counted against agreement (PLIMSOLL_PARITY_DUMP=file writes all):\n{}",
+            unexplained.join("\n")
+        ));
+    }
+    out
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Howard Hinnant's civil_from_days.
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(f: &Full, elapsed: f64) -> String {
+    use std::fmt::Write;
+    let r = &f.r;
+    let t = overall(f);
+    let mut m = String::new();
+    let w = &mut m;
+    let _ = writeln!(w, "# Differential test against hadolint\n");
+    let _ = writeln!(
+        w,
+        "Generated by `crates/plimsoll/tests/hadolint_parity.rs`; do not edit by hand. \
+         To regenerate:\n\n    scripts/hadolint-parity.sh\n\nwhich runs\n\n    \
+         PLIMSOLL_WRITE_PARITY=1 cargo test -p plimsoll --test hadolint_parity\n"
+    );
+    let _ = writeln!(w, "| | |\n|---|---|");
+    let _ = writeln!(w, "| date | {} |", today());
+    let _ = writeln!(
+        w,
+        "| hadolint | {} (`--format json --no-fail`, no configuration) |",
+        r.hadolint_version
+    );
+    let _ = writeln!(
+        w,
+        "| Plimsoll | {} (`lint --format json --no-fail --select <{} DL codes: every DL rule but {}>`) |",
+        r.plimsoll_version,
+        r.selected.len(),
+        HADOLINT_OFF_BY_DEFAULT.join(", ")
+    );
+    let _ = writeln!(
+        w,
+        "| corpus | `$PLIMSOLL_CORPUS/dockerfiles/`: {} Dockerfiles |",
+        r.files
+    );
+    let _ = writeln!(
+        w,
+        "| run time | {elapsed:.0} s for the whole test (hadolint {:.0} s in {JOBS} processes, Plimsoll {:.1} s) |",
+        r.elapsed_hadolint, r.elapsed_plimsoll
+    );
+    let _ = writeln!(
+        w,
+        "| findings | hadolint {} `DL` (+ {} ShellCheck `SC`, out of scope), Plimsoll {} |",
+        r.hadolint_total, r.hadolint_sc, r.plimsoll_total
+    );
+    let _ = writeln!(w);
+
+    let _ = writeln!(w, "## Result\n");
+    let _ = writeln!(
+        w,
+        "On the {} rules both implement, over the {} files hadolint can parse:\n",
+        r.both_implement.len(),
+        r.files - r.unparsed.len()
+    );
+    let _ = writeln!(
+        w,
+        "- **raw agreement {}**: {} findings reported by both, {} only by Plimsoll, {} only by hadolint \
+         (agreement = both / (both + only Plimsoll + only hadolint));",
+        pct(t.raw()),
+        t.both,
+        t.only_ours,
+        t.only_hadolint
+    );
+    let _ = writeln!(
+        w,
+        "- **agreement {} once the documented deviations are set aside**: {} of the {} disagreements \
+         fall in a class below where Plimsoll deviates on purpose or hadolint is wrong; {} \
+         (our bugs and unclassified) still count against it;",
+        pct(t.adjusted()),
+        t.excluded,
+        t.only_ours + t.only_hadolint,
+        t.against_ours + t.against_hadolint
+    );
+    let failing: Vec<String> = r
+        .stats
+        .iter()
+        .filter(|(c, st)| {
+            r.both_implement.contains(*c)
+                && st.raw_total() >= PER_RULE_MIN_OCCURRENCES
+                && st.adjusted() < MIN_PER_RULE
+        })
+        .map(|(c, st)| format!("{c} ({})", pct(st.adjusted())))
+        .collect();
+    let _ = writeln!(
+        w,
+        "- thresholds asserted by the test: overall ≥ {}, and ≥ {} for every rule with at least \
+         {PER_RULE_MIN_OCCURRENCES} occurrences: {}.\n",
+        pct(MIN_OVERALL),
+        pct(MIN_PER_RULE),
+        if t.adjusted() >= MIN_OVERALL && failing.is_empty() {
+            "met".to_string()
+        } else if failing.is_empty() {
+            "overall threshold **not met**".to_string()
+        } else {
+            format!("**not met** by {}", failing.join(", "))
+        }
+    );
+
+    let _ = writeln!(w, "## Per rule\n");
+    let _ = writeln!(
+        w,
+        "A finding is the key (file, line, code). hadolint reports a finding on the first line \
+         of its instruction; Plimsoll points at the offending word, so its line is mapped to the \
+         first line of the instruction containing it. *Explained* counts the disagreements in a \
+         deliberate-deviation or hadolint-bug class; *agreement* leaves them out.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| rule | both | only Plimsoll | only hadolint | explained | raw agreement | agreement |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for code in &r.both_implement {
+        let st = r.stats.get(code).cloned().unwrap_or_default();
+        if st.raw_total() == 0 {
+            let _ = writeln!(w, "| {code} | 0 | 0 | 0 | 0 | — | — |");
+            continue;
+        }
+        let _ = writeln!(
+            w,
+            "| {code} | {} | {} | {} | {} | {} | {} |",
+            st.both,
+            st.only_ours,
+            st.only_hadolint,
+            st.excluded,
+            pct(st.raw()),
+            pct(st.adjusted())
+        );
+    }
+    let _ = writeln!(
+        w,
+        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** | **{}** |\n",
+        t.both,
+        t.only_ours,
+        t.only_hadolint,
+        t.excluded,
+        pct(t.raw()),
+        pct(t.adjusted())
+    );
+    let zero: Vec<&str> = r
+        .both_implement
+        .iter()
+        .filter(|c| r.stats.get(*c).is_none_or(|s| s.raw_total() == 0))
+        .map(|c| c.as_str())
+        .collect();
+    if !zero.is_empty() {
+        let _ = writeln!(
+            w,
+            "Neither linter reports {} on this corpus (the label rules DL3049–DL3058 need a \
+             `label-schema` configuration, which this run does not give either linter).\n",
+            zero.join(", ")
+        );
+    }
+    let _ = writeln!(
+        w,
+        "Not compared: {} (off by default in hadolint, so not selected for Plimsoll either); \
+         DL1000 (parse errors, below){}{}.\n",
+        HADOLINT_OFF_BY_DEFAULT.join(", "),
+        if r.only_hadolint_has.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; hadolint rules Plimsoll does not implement yet: {}",
+                r.only_hadolint_has
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if r.only_we_have.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; Plimsoll `DL` rules hadolint does not have: {}",
+                r.only_we_have
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+
+    // Disagreement classes.
+    let _ = writeln!(w, "## Every disagreement, by class\n");
+    let _ = writeln!(
+        w,
+        "Each disagreement is classified mechanically by the first matching classifier in \
+         `crates/plimsoll/tests/parity/classes.rs` (it reads the instruction through Plimsoll's \
+         parser: stages, variable scopes, the tokenized RUN script). *deliberate*: Plimsoll's rule \
+         documents the different behaviour; *hadolint bug*: hadolint misreads the file or the \
+         command; *our bug*: Plimsoll is wrong and the rule needs a fix. Deliberate deviations and \
+         hadolint bugs are left out of the agreement; our bugs and unclassified disagreements count \
+         against it.\n"
+    );
+    let mut by_class: BTreeMap<(usize, &str), Vec<&Disagreement>> = BTreeMap::new();
+    let order: HashMap<&str, usize> = CLASSES.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut unclassified = Vec::new();
+    for d in &r.disagreements {
+        match d.class {
+            Some(c) => by_class.entry((order[c.id], c.id)).or_default().push(d),
+            None => unclassified.push(d),
+        }
+    }
+    let _ = writeln!(
+        w,
+        "| class | rules | side | verdict | count |\n|---|---|---|---|---:|"
+    );
+    for ((_, id), ds) in &by_class {
+        let c = ds[0].class.unwrap();
+        let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in ds {
+            *codes.entry(d.key.2.as_str()).or_default() += 1;
+        }
+        let codes: Vec<String> = codes.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        let _ = writeln!(
+            w,
+            "| [`{id}`](#{id}) | {} | {} | {} | {} |",
+            codes.join(", "),
+            side_label(c.side),
+            c.verdict.label(),
+            ds.len()
+        );
+    }
+    if !unclassified.is_empty() {
+        let _ = writeln!(
+            w,
+            "| [unclassified](#unclassified) | | | counts against | {} |",
+            unclassified.len()
+        );
+    }
+    let _ = writeln!(w);
+    for ((_, id), ds) in &by_class {
+        let c = ds[0].class.unwrap();
+        let _ = writeln!(w, "### {id}\n");
+        let _ = writeln!(
+            w,
+            "*{}, {}, {} finding{}.* {}\n",
+            c.verdict.label(),
+            side_label(c.side),
+            ds.len(),
+            if ds.len() == 1 { "" } else { "s" },
+            c.why
+        );
+        let _ = writeln!(w, "Examples:\n");
+        // Spread the examples over files.
+        let mut seen = BTreeSet::new();
+        let mut shown = 0;
+        for d in ds.iter() {
+            if shown >= 4 {
+                break;
+            }
+            let repo = d.key.0.split("__").take(2).collect::<Vec<_>>().join("__");
+            if !seen.insert(repo) {
+                continue;
+            }
+            shown += 1;
+            let _ = writeln!(
+                w,
+                "- `{}:{}` {}: {}",
+                d.key.0,
+                d.key.1,
+                d.key.2,
+                md_escape(&example_text(f, d))
+            );
+        }
+        let _ = writeln!(w);
+    }
+    if !unclassified.is_empty() {
+        let _ = writeln!(w, "### unclassified\n");
+        let _ = writeln!(
+            w,
+            "Disagreements no class explains yet; they count against agreement.\n"
+        );
+        for d in unclassified.iter().take(60) {
+            let _ = writeln!(
+                w,
+                "- `{}:{}` {} {}: {} — {}",
+                d.key.0,
+                d.key.1,
+                d.key.2,
+                side_label(d.side),
+                md_escape(&d.message),
+                md_escape(&example_text(f, d))
+            );
+        }
+        if unclassified.len() > 60 {
+            let _ = writeln!(w, "- … and {} more", unclassified.len() - 60);
+        }
+        let _ = writeln!(w);
+    }
+    let unseen: Vec<&str> = CLASSES
+        .iter()
+        .filter(|c| !by_class.keys().any(|(_, id)| *id == c.id))
+        .map(|c| c.id)
+        .collect();
+    if !unseen.is_empty() {
+        let _ = writeln!(
+            w,
+            "Classes defined but not seen in this run: {}.\n",
+            unseen
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    // Files hadolint cannot parse.
+    let _ = writeln!(w, "## Files hadolint cannot parse\n");
+    let _ = writeln!(
+        w,
+        "hadolint reports DL1000 (parse error) for {} of the {} files and lints nothing else in \
+         them; they are left out of the comparison above. BuildKit's own parser accepts every one \
+         of them (`PARSE_RESULTS.tsv`), and so does Plimsoll's (same instruction count, checked by \
+         `crates/plimsoll-dockerfile/tests/corpus.rs`): Plimsoll reports no DL1000 and lints them \
+         normally. These are hadolint parser limitations (mostly heredocs, BuildKit-only flags and \
+         Windows escapes), not broken Dockerfiles.\n",
+        r.unparsed.len(),
+        r.files
+    );
+    let _ = writeln!(
+        w,
+        "| file | hadolint's error (line) | what trips hadolint | BuildKit's parser | Plimsoll |\n|---|---|---|---|---|"
+    );
+    let mut causes: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, line, msg, n) in &r.unparsed {
+        let d = &f.docs[*i];
+        let first = msg
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        let cause = unparsed_cause(d, *line, msg);
+        *causes.entry(cause).or_default() += 1;
+        let ours = match d.facts.df.invalid.first() {
+            Some(e) => format!(
+                "parses ({} instructions); PD000 at line {}: {}",
+                d.facts.df.instructions.len(),
+                d.facts.df.position(e.span.start).0,
+                md_escape(&e.message)
+            ),
+            None => format!(
+                "parses ({} instructions), {n} DL finding{}",
+                d.facts.df.instructions.len(),
+                if *n == 1 { "" } else { "s" }
+            ),
+        };
+        let _ = writeln!(
+            w,
+            "| `{}` | {} ({line}) | {cause} | {} | {ours} |",
+            d.name,
+            md_escape(&first.chars().take(70).collect::<String>()),
+            if d.buildkit == "ok" {
+                "accepts"
+            } else {
+                "rejects"
+            },
+        );
+    }
+    let _ = writeln!(w);
+    let unflagged: Vec<&str> = r
+        .unparsed
+        .iter()
+        .filter(|(i, line, msg, _)| {
+            let d = &f.docs[*i];
+            unparsed_cause(d, *line, msg) == "flag without `=value`"
+                && d.facts.df.invalid.is_empty()
+        })
+        .map(|(i, ..)| f.docs[*i].name.as_str())
+        .collect();
+    let _ = writeln!(
+        w,
+        "By cause: {}.\n\nWhere BuildKit would still refuse to *build* the file (an unknown \
+         instruction, `HEALTHCHECK` without arguments), Plimsoll reports PD000. The heredocs, \
+         `RUN --mount` without `target` (BuildKit mounts at the working directory), empty `RUN`s, \
+         Windows paths and quoting hadolint trips on are valid for BuildKit.{}{}{}\n",
+        causes
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if unflagged.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " **Our bug:** a flag written without `=value` (`ADD --chmod 777 src /dst`) makes \
+                 BuildKit refuse the build (\"missing a value on flag: chmod\"), but Plimsoll \
+                 reports no PD000 there and reads the value as a source ({}).",
+                unflagged
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if r.unparsed.iter().any(|(i, ..)| {
+            f.docs[*i]
+                .facts
+                .df
+                .instructions
+                .iter()
+                .any(|x| x.json.is_some() && json_then_text(x))
+        }) {
+            " **Our bug:** Plimsoll reads `ENTRYPOINT [\"x\"] # comment` as exec form; \
+             BuildKit's JSON parse fails on the trailing comment, so it runs the line in shell \
+             form (and DL3025 should say so)."
+        } else {
+            ""
+        },
+        if causes.contains_key("`name:sha256:…` reference") {
+            " `FROM name:sha256:<hex>` is an invalid reference that BuildKit refuses when it \
+             resolves the image; Plimsoll does not report it (PD000 does not check image \
+             references)."
+        } else {
+            ""
+        }
+    );
+
+    let _ = writeln!(w, "## How the comparison is made\n");
+    let _ = writeln!(
+        w,
+        "- hadolint runs over the files in batches of {BATCH}, {JOBS} processes at a time, with a \
+         clean environment (temporary `HOME`, `XDG_CONFIG_HOME` and working directory, so no \
+         `.hadolint.yaml` is found, and no `HADOLINT_*` variables), `--format json --no-fail`, \
+         nothing ignored. Its `SC` findings (ShellCheck inside RUN) are out of scope and dropped.\n\
+         - Plimsoll runs once over all files with an empty configuration file (`--config`, so no \
+         `plimsoll.toml` or `.hadolint.yaml` is picked up) and `--select` listing every `DL` rule \
+         except {} — hadolint's off-by-default rules — so off-by-default Plimsoll rules that \
+         hadolint runs are on.\n\
+         - Keys are compared as sets: several findings of one rule on one instruction count once \
+         on each side.\n\
+         - Inline `# hadolint ignore=` pragmas in the corpus apply to both linters.",
+        HADOLINT_OFF_BY_DEFAULT.join(" and ")
+    );
+    m
+}
+
+/// `CMD ["x"] # comment`: text after the array, so BuildKit's JSON parse
+/// fails and the line runs in shell form.
+fn json_then_text(i: &Instruction) -> bool {
+    let a = i.args.trim();
+    a.starts_with('[') && !a.ends_with(']') && a.contains("] ")
+}
+
+/// Why hadolint's parser fails on a file BuildKit's parser accepts.
+fn unparsed_cause(d: &Doc, line: u32, msg: &str) -> &'static str {
+    let df = &d.facts.df;
+    if msg.contains("mount flag") {
+        return "`RUN --mount` without `target`";
+    }
+    let heredoc_before = df
+        .instructions
+        .iter()
+        .any(|i| !i.heredocs.is_empty() && df.position(i.span.start).0 <= line);
+    if heredoc_before {
+        return "heredoc";
+    }
+    if let Some(e) = df.invalid.first() {
+        if e.message
+            .to_ascii_lowercase()
+            .contains("unknown instruction")
+        {
+            return "unknown instruction";
+        }
+        return "instruction BuildKit rejects when building";
+    }
+    let at = d.ins_at(line).map(|(_, i)| i);
+    const STRING_FLAGS: &[&str] = &[
+        "chmod",
+        "chown",
+        "checksum",
+        "from",
+        "platform",
+        "mount",
+        "network",
+        "security",
+        "exclude",
+        "interval",
+        "timeout",
+        "start-period",
+        "start-interval",
+        "retries",
+    ];
+    if at.is_some_and(|i| {
+        i.flags.iter().any(|f| {
+            f.value.is_none() && STRING_FLAGS.contains(&f.name.to_ascii_lowercase().as_str())
+        })
+    }) {
+        // BuildKit: "missing a value on flag" when it builds.
+        return "flag without `=value`";
+    }
+    if at.is_some_and(|i| i.args.trim().is_empty() && i.json.is_none() && i.heredocs.is_empty()) {
+        return "instruction without arguments";
+    }
+    if at.is_some_and(json_then_text) {
+        return "JSON array followed by a comment";
+    }
+    if msg.contains("invalid protocol") {
+        return "variable in `EXPOSE`";
+    }
+    if msg.contains("image tag") {
+        return "`name:sha256:…` reference";
+    }
+    if df.directives.escape_char == '`' || msg.contains("file paths") {
+        return "Windows paths";
+    }
+    if msg.contains("expecting '\"'") || msg.contains("expecting '''") {
+        return "quoting";
+    }
+    "other"
+}
+
+/// The most telling line of the instruction, shortened, for an example:
+/// the first line with one of the class's hint words, else the line the
+/// reporting linter pointed at.
+fn example_text(f: &Full, d: &Disagreement) -> String {
+    let Some(doc) = f.docs.iter().find(|x| x.name == d.key.0) else {
+        return String::new();
+    };
+    let src = &doc.facts.df.source;
+    let lines: Vec<&str> = src.lines().collect();
+    let (first, last) = match doc.ins_at(d.key.1) {
+        Some((_, ins)) => (
+            doc.facts.df.position(ins.span.start).0,
+            doc.facts.df.position(ins.span.end.saturating_sub(1)).0,
+        ),
+        None => (d.key.1, d.key.1),
+    };
+    let hints = d.class.map_or(&[][..], |c| hint(c.id));
+    let pick = (first..=last)
+        .find(|&l| {
+            let t = lines.get(l as usize - 1).copied().unwrap_or("");
+            !t.trim_start().starts_with('#') && hints.iter().any(|h| t.contains(h))
+        })
+        .unwrap_or(d.at.clamp(first, last));
+    let mut t = lines
+        .get(pick as usize - 1)
+        .copied()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('\\')
+        .trim_end()
+        .to_string();
+    if last > first {
+        if pick > first {
+            t = format!("… {t}");
+        }
+        if pick < last {
+            t.push_str(" …");
+        }
+    }
+    if t.chars().count() > 110 {
+        t = t.chars().take(107).collect::<String>() + "…";
+    }
+    let t = format!("`{}`", t.replace('`', "ˋ"));
+    if pick != d.key.1 {
+        format!("{t} (line {pick})")
+    } else {
+        t
+    }
 }

@@ -17,6 +17,9 @@
 //! the day of the build; rebuilding the same commit gives a different image
 //! and upgrades arrive unreviewed.
 //!
+//! `yum group install` / `groupinstall` installs package groups, which have
+//! no versions, so it is not judged (hadolint reports it).
+//!
 //! ## Bad
 //! ```dockerfile
 //! FROM centos:7

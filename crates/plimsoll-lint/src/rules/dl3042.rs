@@ -19,6 +19,9 @@
 //! image that cache is never reused, yet it stays in the layer: often
 //! hundreds of megabytes for scientific stacks.
 //!
+//! Commands called by path (`/venv/bin/pip install …`) are checked like
+//! `pip`; hadolint matches only the bare name and misses them.
+//!
 //! ## Bad
 //! ```dockerfile
 //! FROM python:3.12-slim

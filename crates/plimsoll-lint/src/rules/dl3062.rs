@@ -18,6 +18,9 @@
 //! it only checks the `go run`. Plimsoll skips flag values and `.go` files
 //! and checks every command.
 //!
+//! Commands called by path (`/usr/local/go/bin/go install …`) are checked
+//! like `go`; hadolint matches only the bare name and misses them.
+//!
 //! ## Bad
 //! ```dockerfile
 //! FROM golang:1.23
