@@ -11,6 +11,12 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 export PLIMSOLL_VENV=${PLIMSOLL_VENV:-$HOME/.cache/plimsoll-venv}
+# The shared corpus of real Dockerfiles sits beside the checkout.
+if [ -z "${PLIMSOLL_CORPUS:-}" ]; then
+  for c in "$root/../shared/corpus" /work/shared/corpus; do
+    if [ -f "$c/PARSE_RESULTS.tsv" ]; then PLIMSOLL_CORPUS=$(cd "$c" && pwd); break; fi
+  done
+fi
 export PLIMSOLL_CORPUS=${PLIMSOLL_CORPUS:-$root/../shared/corpus}
 
 if ! "$PLIMSOLL_VENV/bin/hadolint" --version 2>/dev/null | grep -q '2\.15' \
