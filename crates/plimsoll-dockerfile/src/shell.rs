@@ -48,7 +48,13 @@ impl Command {
     }
 
     pub fn is(&self, name: &str) -> bool {
-        self.base_name() == Some(name)
+        // `name` or `…/name`, without scanning the whole word.
+        self.name().is_some_and(|n| {
+            n == name
+                || (n.len() > name.len()
+                    && n.ends_with(name)
+                    && n.as_bytes()[n.len() - name.len() - 1] == b'/')
+        })
     }
 
     /// Arguments after the command name.

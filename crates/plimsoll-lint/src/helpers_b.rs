@@ -45,7 +45,13 @@ impl Run<'_> {
 /// Every RUN (and ONBUILD RUN) with its commands. Shell-form RUNs and
 /// shell heredocs come from the facts; an exec-form RUN is the command it
 /// names, and when that is `sh -c SCRIPT` the script is tokenized too.
-pub fn runs<'a>(cx: &Context<'a>) -> Vec<Run<'a>> {
+///
+/// Computed once per lint run and shared by the rules that ask.
+pub fn runs<'c, 'a>(cx: &'c Context<'a>) -> &'c [Run<'a>] {
+    cx.runs_memo.get_or_init(|| compute_runs(cx))
+}
+
+fn compute_runs<'a>(cx: &Context<'a>) -> Vec<Run<'a>> {
     let mut out = Vec::new();
     for (i, ins) in cx.of_kind(Kind::Run) {
         let mut commands: Vec<Cow<'a, Command>> = Vec::new();
@@ -470,14 +476,10 @@ mod tests {
     use crate::{DockerIgnore, Settings};
     use plimsoll_dockerfile::{Facts, parse};
 
-    fn with_runs(src: &str, f: impl Fn(&Context, Vec<Run>)) {
+    fn with_runs(src: &str, f: impl Fn(&Context, &[Run])) {
         let facts = Facts::new(parse(src));
         let settings = Settings::default();
-        let cx = Context {
-            facts: &facts,
-            settings: &settings,
-            dockerignore: &DockerIgnore::Unknown,
-        };
+        let cx = Context::new(&facts, &settings, &DockerIgnore::Unknown);
         let r = runs(&cx);
         f(&cx, r);
     }

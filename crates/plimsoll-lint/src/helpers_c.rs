@@ -55,7 +55,10 @@ pub fn labels<'a>(cx: &Context<'a>) -> impl Iterator<Item = (usize, &'a Instruct
 }
 
 /// The names `label-schema` gives the type `ty`.
-pub fn schema_labels<'a>(cx: &Context<'a>, ty: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub fn schema_labels<'a, 'b>(cx: &Context<'a>, ty: &'b str) -> impl Iterator<Item = &'a str> + 'b
+where
+    'a: 'b,
+{
     cx.settings
         .label_schema
         .iter()

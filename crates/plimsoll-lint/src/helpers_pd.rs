@@ -769,6 +769,16 @@ fn make_var(cx: &Context, i: usize, raw: &str, span: Span, source: VarSource) ->
 /// Every Go command run in the lineage of `stage` (its own RUNs and those
 /// of the stages it is built FROM), with the Go environment each sees.
 pub fn go_commands<'a>(cx: &Context<'a>, stage: usize) -> Vec<GoCmd<'a>> {
+    // Most Dockerfiles run no Go at all: skip the environment tracking.
+    let runs_go = cx.commands().any(|(_, c)| {
+        c.words.iter().any(|w| {
+            let b = w.text.rsplit('/').next().unwrap_or(&w.text);
+            b == "go" || b == "xx-go"
+        })
+    });
+    if !runs_go {
+        return Vec::new();
+    }
     let lineage = lineage_of(cx, stage);
     let default_cwd = default_workdir(cx, &lineage);
     let mut out = Vec::new();

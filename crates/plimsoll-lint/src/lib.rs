@@ -122,6 +122,19 @@ pub struct Context<'a> {
     pub facts: &'a Facts,
     pub settings: &'a Settings,
     pub dockerignore: &'a DockerIgnore,
+    /// Commands of every RUN, computed on first use (`helpers_b::runs`).
+    pub(crate) runs_memo: std::cell::OnceCell<Vec<helpers_b::Run<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(facts: &'a Facts, settings: &'a Settings, dockerignore: &'a DockerIgnore) -> Self {
+        Context {
+            facts,
+            settings,
+            dockerignore,
+            runs_memo: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -244,11 +257,7 @@ pub fn lint_facts(
     dockerignore: &DockerIgnore,
     opts: &Options,
 ) -> Vec<Finding> {
-    let cx = Context {
-        facts,
-        settings: &opts.settings,
-        dockerignore,
-    };
+    let cx = Context::new(facts, &opts.settings, dockerignore);
     let pragmas = pragma::Pragmas::read(&facts.df);
     let mut out = Vec::new();
     for rule in RULES {
@@ -292,11 +301,7 @@ pub(crate) mod testing {
         di: &DockerIgnore,
     ) -> Vec<(u32, String)> {
         let facts = Facts::new(plimsoll_dockerfile::parse(src));
-        let cx = Context {
-            facts: &facts,
-            settings,
-            dockerignore: di,
-        };
+        let cx = Context::new(&facts, settings, di);
         let mut v: Vec<(u32, String)> = check(&cx)
             .into_iter()
             .map(|h| (facts.df.position(h.span.start).0, h.message))

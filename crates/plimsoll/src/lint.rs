@@ -279,7 +279,12 @@ pub fn run(args: LintArgs) -> u8 {
             Ok(Linted {
                 name,
                 findings,
-                source,
+                // Only code frames need the text; keep memory flat otherwise.
+                source: if format == Format::Tty {
+                    source
+                } else {
+                    String::new()
+                },
                 threshold: cfg.threshold,
             })
         })

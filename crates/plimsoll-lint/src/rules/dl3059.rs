@@ -165,11 +165,8 @@ mod tests {
     fn fix_merges() {
         let facts =
             plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse("FROM a\nRUN a\nRUN b\n"));
-        let cx = Context {
-            facts: &facts,
-            settings: &crate::Settings::default(),
-            dockerignore: &crate::DockerIgnore::Unknown,
-        };
+        let settings = crate::Settings::default();
+        let cx = Context::new(&facts, &settings, &crate::DockerIgnore::Unknown);
         assert_eq!(check(&cx)[0].fix.as_deref(), Some("RUN a \\\n && b"));
     }
 

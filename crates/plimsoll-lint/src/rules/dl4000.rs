@@ -71,11 +71,8 @@ mod tests {
         let facts = plimsoll_dockerfile::Facts::new(plimsoll_dockerfile::parse(
             "FROM a\nMAINTAINER Jane\n",
         ));
-        let cx = Context {
-            facts: &facts,
-            settings: &crate::Settings::default(),
-            dockerignore: &crate::DockerIgnore::Unknown,
-        };
+        let settings = crate::Settings::default();
+        let cx = Context::new(&facts, &settings, &crate::DockerIgnore::Unknown);
         assert_eq!(
             check(&cx)[0].fix.as_deref(),
             Some("LABEL org.opencontainers.image.authors=\"Jane\"")
