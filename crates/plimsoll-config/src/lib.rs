@@ -9,7 +9,7 @@
 use plimsoll_core::{Severity, Threshold};
 use plimsoll_lint::Options;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Everything configuration decides for a lint run.
@@ -221,40 +221,114 @@ impl Config {
     /// `explicit`: a `--config` file (TOML or hadolint YAML by extension),
     /// which replaces the search for that kind.
     pub fn discover(dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let mut cfg = Config::default();
-        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        Discovery::new(explicit).config_for(dir)
+    }
+}
+
+/// Configuration files that apply to a directory: (.hadolint.yaml, plimsoll.toml).
+type Found = (Option<PathBuf>, Option<PathBuf>);
+
+/// Finds and parses the configuration of many directories, looking at
+/// each directory and parsing each file once (a fleet lint touches
+/// thousands of directories that share their ancestors).
+pub struct Discovery {
+    explicit: Option<PathBuf>,
+    explicit_is_yaml: bool,
+    xdg: Found,
+    found: HashMap<PathBuf, Found>,
+    parsed: HashMap<Found, Result<Config, ConfigError>>,
+}
+
+/// `dir` made absolute and with `.`/`..` resolved lexically (no syscalls).
+fn normalize(dir: &Path) -> PathBuf {
+    let start = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Discovery {
+    pub fn new(explicit: Option<&Path>) -> Discovery {
+        let xdg_dir = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        let explicit_is_yaml =
-            explicit.is_some_and(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
-        // hadolint first (lower precedence).
-        let hadolint = if let Some(p) = explicit.filter(|_| explicit_is_yaml) {
-            Some(p.to_path_buf())
-        } else {
-            find_up(dir, &[".hadolint.yaml", ".hadolint.yml"]).or_else(|| {
-                xdg.as_ref()
-                    .map(|x| x.join("hadolint.yaml"))
-                    .filter(|p| p.is_file())
-            })
+        let xdg = match &xdg_dir {
+            Some(x) => (
+                Some(x.join("hadolint.yaml")).filter(|p| p.is_file()),
+                Some(x.join("plimsoll/plimsoll.toml")).filter(|p| p.is_file()),
+            ),
+            None => (None, None),
         };
-        if let Some(p) = hadolint {
-            let text = read(&p)?;
-            cfg.apply_hadolint(&p, &text)?;
+        Discovery {
+            explicit: explicit.map(Path::to_path_buf),
+            explicit_is_yaml: explicit
+                .is_some_and(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")),
+            xdg,
+            found: HashMap::new(),
+            parsed: HashMap::new(),
         }
-        let toml = if let Some(p) = explicit.filter(|_| !explicit_is_yaml) {
-            Some(p.to_path_buf())
-        } else {
-            find_up(dir, &["plimsoll.toml"]).or_else(|| {
-                xdg.as_ref()
-                    .map(|x| x.join("plimsoll/plimsoll.toml"))
-                    .filter(|p| p.is_file())
-            })
+    }
+
+    /// The nearest configuration files at or above `dir`.
+    fn locate(&mut self, dir: &Path) -> Found {
+        if let Some(f) = self.found.get(dir) {
+            return f.clone();
+        }
+        let own_h = [".hadolint.yaml", ".hadolint.yml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        let own_t = Some(dir.join("plimsoll.toml")).filter(|p| p.is_file());
+        let (ph, pt) = match (&own_h, &own_t, dir.parent()) {
+            (Some(_), Some(_), _) | (_, _, None) => (None, None),
+            (_, _, Some(parent)) => self.locate(parent),
         };
-        if let Some(p) = toml {
-            let text = read(&p)?;
-            cfg.apply_plimsoll(&p, &text)?;
+        let f = (own_h.or(ph), own_t.or(pt));
+        self.found.insert(dir.to_path_buf(), f.clone());
+        f
+    }
+
+    /// The configuration for files in `dir`.
+    pub fn config_for(&mut self, dir: &Path) -> Result<Config, ConfigError> {
+        let (mut h, mut t) = self.locate(&normalize(dir));
+        h = h.or_else(|| self.xdg.0.clone());
+        t = t.or_else(|| self.xdg.1.clone());
+        if let Some(e) = &self.explicit {
+            if self.explicit_is_yaml {
+                h = Some(e.clone());
+            } else {
+                t = Some(e.clone());
+            }
         }
-        Ok(cfg)
+        let key = (h, t);
+        if let Some(r) = self.parsed.get(&key) {
+            return r.clone();
+        }
+        let r = (|| {
+            let mut cfg = Config::default();
+            if let Some(p) = &key.0 {
+                cfg.apply_hadolint(p, &read(p)?)?;
+            }
+            if let Some(p) = &key.1 {
+                cfg.apply_plimsoll(p, &read(p)?)?;
+            }
+            Ok(cfg)
+        })();
+        self.parsed.insert(key, r.clone());
+        r
     }
 }
 
@@ -325,6 +399,25 @@ mod tests {
             .apply_plimsoll(Path::new("p.toml"), "[lint]\nbogus = 1\n")
             .unwrap_err();
         assert!(e.message.contains("bogus"), "{}", e.message);
+    }
+
+    #[test]
+    fn discovery_caches_and_resolves_dotdot() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("a/b")).unwrap();
+        std::fs::create_dir_all(d.path().join("c")).unwrap();
+        std::fs::write(
+            d.path().join("a/plimsoll.toml"),
+            "[lint]\nfailure-threshold = \"error\"\n",
+        )
+        .unwrap();
+        let mut disc = Discovery::new(None);
+        let c = disc.config_for(&d.path().join("a/b")).unwrap();
+        assert_eq!(c.threshold, Threshold::At(Severity::Error));
+        let c = disc.config_for(&d.path().join("a/b/../../c")).unwrap();
+        assert_eq!(c.threshold, Threshold::At(Severity::Info));
+        let c = disc.config_for(&d.path().join("c/../a")).unwrap();
+        assert_eq!(c.sources.len(), 1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::input::{InputError, find_dockerfiles, read_file, read_stdin};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error};
-use plimsoll_config::Config;
+use plimsoll_config::{Config, Discovery};
 use plimsoll_core::{Finding, Severity, Threshold};
 use plimsoll_lint::DockerIgnore;
 use plimsoll_report::{Format, Report, TtyOptions};
@@ -239,13 +239,14 @@ pub fn run(args: LintArgs) -> u8 {
         }
     }
 
-    // Configuration per directory.
+    // Configuration per directory (each directory and file looked at once).
+    let mut discovery = Discovery::new(args.config.as_deref());
     let mut configs: HashMap<PathBuf, Config> = HashMap::new();
     let mut work = Vec::with_capacity(inputs.len());
     for input in inputs {
         let dir = input.dir();
         if !configs.contains_key(&dir) {
-            match Config::discover(&dir, args.config.as_deref()) {
+            match discovery.config_for(&dir) {
                 Ok(c) => {
                     configs.insert(dir.clone(), apply(c, &ov));
                 }
