@@ -387,9 +387,11 @@ fn build_stage(
         .iter()
         .rev()
         .find(|s| {
-            s.alias
-                .as_ref()
-                .is_some_and(|a| a.value.eq_ignore_ascii_case(&resolved))
+            // By name after expansion, or as written (`AS ${X}` … `FROM ${X}`,
+            // which BuildKit rejects but buildah builds).
+            s.alias.as_ref().is_some_and(|a| {
+                a.value.eq_ignore_ascii_case(&resolved) || a.value.eq_ignore_ascii_case(&raw)
+            })
         })
         .map(|s| s.index);
     let platform = ins
