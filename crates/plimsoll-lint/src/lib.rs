@@ -310,6 +310,21 @@ pub(crate) mod testing {
         v
     }
 
+    /// Lines of the hits with one `label-schema` entry configured.
+    pub fn lines_with_schema(
+        check: fn(&Context) -> Vec<Hit>,
+        label: &str,
+        ty: &str,
+        src: &str,
+    ) -> Vec<u32> {
+        let mut s = Settings::default();
+        s.label_schema.insert(label.into(), ty.into());
+        run_with(check, src, &s, &DockerIgnore::Unknown)
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect()
+    }
+
     /// Lines of the hits.
     pub fn lines(check: fn(&Context) -> Vec<Hit>, src: &str) -> Vec<u32> {
         run(check, src).into_iter().map(|(l, _)| l).collect()

@@ -61,16 +61,9 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::run_with;
-    use crate::{DockerIgnore, Settings};
 
     fn lines(src: &str) -> Vec<u32> {
-        let mut s = Settings::default();
-        s.label_schema.insert("revision".into(), "hash".into());
-        run_with(check, src, &s, &DockerIgnore::Unknown)
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect()
+        crate::testing::lines_with_schema(check, "revision", "hash", src)
     }
 
     #[test]
