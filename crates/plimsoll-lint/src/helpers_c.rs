@@ -1499,3 +1499,29 @@ pub const SPDX_EXCEPTIONS: &[&str] = &[
     "vsftpd-openssl-exception",
     "x11vnc-openssl-exception",
 ];
+
+/// Every instruction of `kind` after the first in its stage (DL4003 CMD,
+/// DL4004 ENTRYPOINT): only the last one takes effect.
+pub fn repeated_in_stage(cx: &Context, kind: Kind) -> Vec<crate::Hit> {
+    let name = kind.name();
+    let mut out = Vec::new();
+    for st in &cx.facts.stages {
+        let mut seen = false;
+        for ins in cx.facts.stage_instructions(st) {
+            if ins.kind != kind {
+                continue;
+            }
+            if seen {
+                out.push(
+                    crate::Hit::new(
+                        ins.keyword.span,
+                        format!("Multiple `{name}` instructions in this stage: only the last one takes effect"),
+                    )
+                    .with_fix(format!("keep only the last `{name}` of the stage")),
+                );
+            }
+            seen = true;
+        }
+    }
+    out
+}

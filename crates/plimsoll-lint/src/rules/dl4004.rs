@@ -41,26 +41,7 @@ pub const META: Meta = Meta {
 };
 
 pub fn check(cx: &Context) -> Vec<Hit> {
-    let mut out = Vec::new();
-    for st in &cx.facts.stages {
-        let mut seen = false;
-        for ins in cx.facts.stage_instructions(st) {
-            if ins.kind != Kind::Entrypoint {
-                continue;
-            }
-            if seen {
-                out.push(
-                    Hit::new(
-                        ins.keyword.span,
-                        "Multiple `ENTRYPOINT` instructions in this stage: only the last one takes effect",
-                    )
-                    .with_fix("keep only the last `ENTRYPOINT` of the stage"),
-                );
-            }
-            seen = true;
-        }
-    }
-    out
+    crate::helpers_c::repeated_in_stage(cx, Kind::Entrypoint)
 }
 
 #[cfg(test)]
