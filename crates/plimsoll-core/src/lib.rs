@@ -86,6 +86,12 @@ pub enum Category {
     Hadolint,
     /// Plimsoll's delivery-contract Dockerfile rules (PDxxx).
     Dockerfile,
+    /// Image hygiene: user, permissions, secrets, leftovers (PIxxx).
+    Image,
+    /// Image size and waste (PSxxx).
+    Size,
+    /// Will the image's binaries start (PRxxx).
+    Runnability,
 }
 
 impl Category {
@@ -94,6 +100,9 @@ impl Category {
             Category::Syntax => "syntax",
             Category::Hadolint => "hadolint",
             Category::Dockerfile => "dockerfile",
+            Category::Image => "image",
+            Category::Size => "size",
+            Category::Runnability => "runnability",
         }
     }
 }

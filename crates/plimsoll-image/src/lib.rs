@@ -8,6 +8,7 @@
 //! whether the entrypoint and the binaries on `PATH` will start ([`run`]).
 //! Rules (crate `plimsoll-image-rules`) turn these facts into findings.
 
+pub mod facts;
 pub mod layer;
 pub mod run;
 pub mod secrets;
@@ -109,6 +110,21 @@ pub struct Image {
 impl Image {
     pub fn platform(&self) -> Platform {
         self.config.platform()
+    }
+
+    /// Builds an image from a config and already-read layers (tests and
+    /// callers that read layers themselves).
+    pub fn from_listings(reference: &str, config: ImageConfig, listings: Vec<Listing>) -> Image {
+        assemble(
+            reference,
+            Resolved {
+                manifest_digest: None,
+                config_digest: None,
+                config,
+                layers: Vec::new(),
+            },
+            listings,
+        )
     }
 }
 

@@ -1,0 +1,229 @@
+//! Plimsoll's image rules: facts of an analysed image in, findings out.
+//!
+//! Every rule is one file in `src/rules/` (registered by `build.rs`): a
+//! `//!` doc that is the rule's documentation (`plimsoll rule CODE`), a
+//! `META`, and a pure `check(&Context) -> Vec<Hit>`. Codes: `PI` image
+//! hygiene (category `image`), `PS` size and waste (`size`), `PR` will the
+//! binaries start (`runnability`).
+
+use plimsoll_core::{Category, Finding, Region, RuleInfo, Severity, module_doc};
+use plimsoll_image::Image;
+use plimsoll_image::facts::Facts;
+
+mod registry {
+    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+}
+pub use registry::RULES;
+
+/// What a rule publishes about itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Meta {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+}
+
+/// A registered rule.
+pub struct Rule {
+    pub meta: Meta,
+    pub check: fn(&Context) -> Vec<Hit>,
+    /// The rule's source file (its `//!` doc is the documentation).
+    pub source: &'static str,
+}
+
+impl Rule {
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            code: self.meta.code.to_string(),
+            severity: self.meta.severity,
+            category: self.meta.category,
+            summary: self.meta.summary.to_string(),
+            doc: module_doc(self.source),
+        }
+    }
+}
+
+/// One thing a rule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub message: String,
+    pub fix: Option<String>,
+    /// A severity other than the rule's default (e.g. a binary that fails
+    /// is an error when it is the entrypoint).
+    pub severity: Option<Severity>,
+}
+
+impl Hit {
+    pub fn new(message: impl Into<String>) -> Hit {
+        Hit {
+            message: message.into(),
+            fix: None,
+            severity: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Hit {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn with_severity(mut self, s: Severity) -> Hit {
+        self.severity = Some(s);
+        self
+    }
+}
+
+/// Thresholds users set (`.dive-ci`, `plimsoll.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// dive's `lowestEfficiency` (0..1).
+    pub lowest_efficiency: Option<f64>,
+    /// dive's `highestWastedBytes`.
+    pub highest_wasted_bytes: Option<u64>,
+    /// dive's `highestUserWastedPercent` (0..1).
+    pub highest_user_wasted_percent: Option<f64>,
+    /// Oldest acceptable Go toolchain, e.g. `go1.21`.
+    pub min_go_version: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // dive's own CI defaults.
+        Settings {
+            lowest_efficiency: Some(0.9),
+            highest_wasted_bytes: None,
+            highest_user_wasted_percent: Some(0.1),
+            min_go_version: "go1.21".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads a `.dive-ci` file (YAML-ish `rules:` block with
+    /// `lowestEfficiency`, `highestWastedBytes`, `highestUserWastedPercent`;
+    /// values are ratios, byte counts with units, or `disabled`).
+    pub fn apply_dive_ci(&mut self, text: &str) -> Result<(), String> {
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            let Some((k, v)) = line.split_once(':') else { continue };
+            let v = v.trim().trim_matches(['"', '\'']);
+            let bad = |what: &str| format!(".dive-ci line {}: {what} {v:?}", n + 1);
+            let disabled = v.eq_ignore_ascii_case("disabled");
+            match k.trim() {
+                "lowestEfficiency" => {
+                    self.lowest_efficiency = if disabled { None } else { Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?) }
+                }
+                "highestWastedBytes" => {
+                    self.highest_wasted_bytes = if disabled { None } else { Some(bytes(v).ok_or_else(|| bad("not a size:"))?) }
+                }
+                "highestUserWastedPercent" => {
+                    self.highest_user_wasted_percent =
+                        if disabled { None } else { Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?) }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ratio(v: &str) -> Option<f64> {
+    let r: f64 = v.parse().ok()?;
+    (0.0..=1.0).contains(&r).then_some(r)
+}
+
+/// `20MB`, `1.5 GiB`, `1024` → bytes (dive uses decimal units for MB/GB).
+pub fn bytes(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((n * mult) as u64)
+}
+
+/// What every rule sees.
+pub struct Context<'a> {
+    pub image: &'a Image,
+    pub facts: &'a Facts,
+    pub settings: &'a Settings,
+}
+
+/// Human-readable bytes (decimal, like dive and docker).
+pub fn human(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// Runs every rule and returns the findings (file: the image reference).
+pub fn check(image: &Image, facts: &Facts, settings: &Settings) -> Vec<Finding> {
+    let cx = Context { image, facts, settings };
+    let mut out = Vec::new();
+    for r in RULES {
+        for h in (r.check)(&cx) {
+            out.push(Finding {
+                code: r.meta.code.to_string(),
+                severity: h.severity.unwrap_or(r.meta.severity),
+                category: r.meta.category,
+                message: h.message,
+                file: image.reference.clone(),
+                region: Region::default(),
+                fix: h.fix,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_consistent() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
+        let n = codes.len();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "duplicate codes");
+        for r in RULES {
+            let doc = module_doc(r.source);
+            assert!(doc.starts_with(&format!("# {}", r.meta.code)), "{} doc heading", r.meta.code);
+            for section in ["## Bad", "## Good", "## Fix", "## Incident it prevents"] {
+                assert!(doc.contains(section), "{} lacks {section}", r.meta.code);
+            }
+        }
+    }
+
+    #[test]
+    fn dive_ci_and_sizes() {
+        let mut s = Settings::default();
+        s.apply_dive_ci("rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: disabled\n")
+            .unwrap();
+        assert_eq!(s.lowest_efficiency, Some(0.95));
+        assert_eq!(s.highest_wasted_bytes, Some(20_000_000));
+        assert_eq!(s.highest_user_wasted_percent, None);
+        assert!(s.apply_dive_ci("lowestEfficiency: 2").is_err());
+        assert_eq!(bytes("1.5 GiB"), Some(1_610_612_736));
+        assert_eq!(bytes("x"), None);
+    }
+}
