@@ -22,6 +22,8 @@ struct Doc<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     summary: JsonSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +77,7 @@ pub fn render(view: &View) -> String {
             styles: view.summary.styles,
             files: view.summary.files,
         },
+        facts: view.report.facts.as_ref(),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("findings serialize");
     s.push('\n');

@@ -104,6 +104,9 @@ pub struct Report {
     /// Metadata of rules (at least those with findings; SARIF lists them).
     pub rules: Vec<RuleInfo>,
     pub tool_version: String,
+    /// Facts a gate reports beside its findings (`plimsoll image`); the
+    /// `json` format carries them under `"facts"`.
+    pub facts: Option<serde_json::Value>,
 }
 
 /// Options of the `tty` format.

@@ -17,6 +17,7 @@ fn report(source: &str, findings: Vec<plimsoll_core::Finding>, files: usize) -> 
         sources,
         rules: vec![],
         tool_version: "0.1.0".into(),
+        facts: None,
     }
 }
 

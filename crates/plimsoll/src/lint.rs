@@ -326,6 +326,7 @@ pub fn run(args: LintArgs) -> u8 {
         sources,
         rules,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        facts: None,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color =

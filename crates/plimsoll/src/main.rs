@@ -3,6 +3,7 @@
 //! Exit codes, everywhere: 0 clean, 1 findings at or above the failure
 //! threshold, 2 usage or input error.
 
+mod image;
 mod input;
 mod lint;
 mod rules;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Lint Dockerfiles (files, directories searched for Dockerfiles, or `-` for stdin).
     Lint(lint::LintArgs),
+    /// Analyse a built image: size and waste, hygiene, and whether its binaries will start.
+    Image(image::ImageArgs),
     /// List every rule: code, default severity, category, summary.
     Rules(rules::RulesArgs),
     /// Print the full documentation of one rule.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Lint(args) => lint::run(args),
+        Command::Image(args) => image::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule { code } => rules::show(&code),
     };

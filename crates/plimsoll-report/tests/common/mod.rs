@@ -176,6 +176,7 @@ pub fn tricky() -> Report {
         sources,
         rules,
         tool_version: "0.1.0".into(),
+        facts: None,
     }
 }
 
