@@ -15,6 +15,9 @@ mod registry {
 }
 pub use registry::RULES;
 
+#[cfg(test)]
+pub mod testing;
+
 /// What a rule publishes about itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Meta {
@@ -107,20 +110,33 @@ impl Settings {
     pub fn apply_dive_ci(&mut self, text: &str) -> Result<(), String> {
         for (n, raw) in text.lines().enumerate() {
             let line = raw.split('#').next().unwrap_or("").trim();
-            let Some((k, v)) = line.split_once(':') else { continue };
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
             let v = v.trim().trim_matches(['"', '\'']);
             let bad = |what: &str| format!(".dive-ci line {}: {what} {v:?}", n + 1);
             let disabled = v.eq_ignore_ascii_case("disabled");
             match k.trim() {
                 "lowestEfficiency" => {
-                    self.lowest_efficiency = if disabled { None } else { Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?) }
+                    self.lowest_efficiency = if disabled {
+                        None
+                    } else {
+                        Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?)
+                    }
                 }
                 "highestWastedBytes" => {
-                    self.highest_wasted_bytes = if disabled { None } else { Some(bytes(v).ok_or_else(|| bad("not a size:"))?) }
+                    self.highest_wasted_bytes = if disabled {
+                        None
+                    } else {
+                        Some(bytes(v).ok_or_else(|| bad("not a size:"))?)
+                    }
                 }
                 "highestUserWastedPercent" => {
-                    self.highest_user_wasted_percent =
-                        if disabled { None } else { Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?) }
+                    self.highest_user_wasted_percent = if disabled {
+                        None
+                    } else {
+                        Some(ratio(v).ok_or_else(|| bad("not a ratio:"))?)
+                    }
                 }
                 _ => {}
             }
@@ -137,7 +153,9 @@ fn ratio(v: &str) -> Option<f64> {
 /// `20MB`, `1.5 GiB`, `1024` → bytes (dive uses decimal units for MB/GB).
 pub fn bytes(v: &str) -> Option<u64> {
     let v = v.trim();
-    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -160,6 +178,22 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
 }
 
+/// `layer 3 (`RUN go build …`)`: a layer and the command that made it.
+pub fn layer_label(cx: &Context, i: usize) -> String {
+    match cx.image.layers.get(i).and_then(|l| l.created_by.as_deref()) {
+        Some(c) => format!("layer {i} (`{}`)", clip(c.trim(), 100)),
+        None => format!("layer {i}"),
+    }
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+pub fn clip(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
+        None => s.to_string(),
+    }
+}
+
 /// Human-readable bytes (decimal, like dive and docker).
 pub fn human(b: u64) -> String {
     let b = b as f64;
@@ -176,7 +210,11 @@ pub fn human(b: u64) -> String {
 
 /// Runs every rule and returns the findings (file: the image reference).
 pub fn check(image: &Image, facts: &Facts, settings: &Settings) -> Vec<Finding> {
-    let cx = Context { image, facts, settings };
+    let cx = Context {
+        image,
+        facts,
+        settings,
+    };
     let mut out = Vec::new();
     for r in RULES {
         for h in (r.check)(&cx) {
@@ -207,7 +245,11 @@ mod tests {
         assert_eq!(codes.len(), n, "duplicate codes");
         for r in RULES {
             let doc = module_doc(r.source);
-            assert!(doc.starts_with(&format!("# {}", r.meta.code)), "{} doc heading", r.meta.code);
+            assert!(
+                doc.starts_with(&format!("# {}", r.meta.code)),
+                "{} doc heading",
+                r.meta.code
+            );
             for section in ["## Bad", "## Good", "## Fix", "## Incident it prevents"] {
                 assert!(doc.contains(section), "{} lacks {section}", r.meta.code);
             }

@@ -79,11 +79,18 @@ fn clip(s: &str, n: usize) -> String {
 pub fn facts(img: &Image) -> Facts {
     let dive = waste::dive(&img.listings);
     let (user, binaries) = run::binaries(&img.tree, &img.config);
-    let cmd_of = |i: usize| img.layers.get(i).and_then(|l| l.created_by.as_deref()).map(|c| clip(c, 160));
+    let cmd_of = |i: usize| {
+        img.layers
+            .get(i)
+            .and_then(|l| l.created_by.as_deref())
+            .map(|c| clip(c, 160))
+    };
     // Aggregate hidden bytes by (path, layer).
     let mut agg: BTreeMap<(String, usize), (u64, usize, HiddenBy)> = BTreeMap::new();
     for h in &img.tree.hidden {
-        let e = agg.entry((h.path.clone(), h.layer)).or_insert((0, h.hidden_by, h.how));
+        let e = agg
+            .entry((h.path.clone(), h.layer))
+            .or_insert((0, h.hidden_by, h.how));
         e.0 += h.bytes;
     }
     let mut top: Vec<Wasted> = agg
@@ -113,7 +120,11 @@ pub fn facts(img: &Image) -> Facts {
                 go_binaries.push(GoBinary {
                     path: format!("/{path}"),
                     go_version: go.go_version.clone(),
-                    main_module: go.main.as_ref().map(|m| m.path.clone()).or_else(|| Some(go.path.clone()).filter(|p| !p.is_empty())),
+                    main_module: go
+                        .main
+                        .as_ref()
+                        .map(|m| m.path.clone())
+                        .or_else(|| Some(go.path.clone()).filter(|p| !p.is_empty())),
                     cgo_enabled: go.cgo_enabled(),
                     settings: go.settings.iter().cloned().collect(),
                     dependencies: go.deps.len(),
@@ -129,7 +140,10 @@ pub fn facts(img: &Image) -> Facts {
     let os = run::text_of(&img.tree, "etc/os-release")
         .or_else(|| run::text_of(&img.tree, "usr/lib/os-release"))
         .and_then(|t| {
-            t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+            t.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
         });
     Facts {
         reference: img.reference.clone(),

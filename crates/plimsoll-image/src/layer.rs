@@ -8,8 +8,8 @@
 //! nothing is written to disk. Memory is bounded by the caps in
 //! [`Limits`], not by the size of the layer.
 
-use crate::tar::{EntryType, SkipRead, TarError, TarLimits, TarReader};
 use crate::ImageError;
+use crate::tar::{EntryType, SkipRead, TarError, TarLimits, TarReader};
 use plimsoll_elf::ElfFacts;
 use plimsoll_oci::{Compression, Digest};
 use sha2::{Digest as _, Sha256};
@@ -84,11 +84,16 @@ pub enum Content {
     /// Starts with the ELF magic but could not be parsed, or too large.
     BadElf(String),
     /// A script: the raw first line after `#!` (CR kept, to be judged).
-    Script { shebang: String },
+    Script {
+        shebang: String,
+    },
     /// A small configuration file the analysis reads (`/etc/passwd`, …).
     Text(Box<[u8]>),
     /// A secret found in the file (kind, redacted sample).
-    Secret { kind: &'static str, sample: String },
+    Secret {
+        kind: &'static str,
+        sample: String,
+    },
 }
 
 /// A layer after reading.
@@ -197,7 +202,7 @@ const BUF: usize = 256 * 1024;
 /// recovered afterwards and drained for its hash.
 enum Decoder<R: BufRead> {
     Plain(R),
-    Gzip(flate2::bufread::MultiGzDecoder<R>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<R>>),
     Zstd(zstd::stream::read::Decoder<'static, R>),
 }
 
@@ -222,7 +227,11 @@ impl<R: BufRead> Decoder<R> {
 }
 
 /// Reads one layer blob.
-pub fn read_layer<R: Read>(raw: R, expect: &Expect, limits: &Limits) -> Result<Listing, ImageError> {
+pub fn read_layer<R: Read>(
+    raw: R,
+    expect: &Expect,
+    limits: &Limits,
+) -> Result<Listing, ImageError> {
     let name = expect.name.as_str();
     let io_err = |e: io::Error| ImageError::Layer {
         blob: name.to_string(),
@@ -258,10 +267,10 @@ pub fn read_layer<R: Read>(raw: R, expect: &Expect, limits: &Limits) -> Result<L
         Some(c) => c,
     };
     let decoder = match compression {
-        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(raw)),
-        Compression::Zstd => Decoder::Zstd(
-            zstd::stream::read::Decoder::with_buffer(raw).map_err(io_err)?,
-        ),
+        Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(raw))),
+        Compression::Zstd => {
+            Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(raw).map_err(io_err)?)
+        }
         _ => Decoder::Plain(raw),
     };
     let plain = compression == Compression::None || compression == Compression::Sniff;
@@ -286,7 +295,7 @@ pub fn read_layer<R: Read>(raw: R, expect: &Expect, limits: &Limits) -> Result<L
     };
     let mut buf = Vec::new();
     loop {
-        let h = match tar.next() {
+        let h = match tar.next_header() {
             Ok(Some(h)) => h,
             Ok(None) => break,
             Err(e) => return Err(tar_err(e)),
@@ -371,7 +380,11 @@ pub fn read_layer<R: Read>(raw: R, expect: &Expect, limits: &Limits) -> Result<L
     Ok(Listing {
         digest,
         diff_id,
-        compression: if plain { Compression::None } else { compression },
+        compression: if plain {
+            Compression::None
+        } else {
+            compression
+        },
         compressed_bytes: compressed,
         uncompressed_bytes: if plain { compressed } else { uncompressed },
         entries,
@@ -441,7 +454,10 @@ fn inspect<R: SkipRead>(
         return Ok(Some(Arc::new(c)));
     }
     if let Some(rest) = buf.strip_prefix(b"#!") {
-        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len().min(255));
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(rest.len().min(255));
         let shebang = String::from_utf8_lossy(&rest[..end]).into_owned();
         return Ok(Some(Arc::new(Content::Script { shebang })));
     }

@@ -35,7 +35,11 @@ pub enum ImageError {
     /// A layer could not be read.
     Layer { blob: String, detail: String },
     /// A blob's bytes do not hash to the digest that names it.
-    DigestMismatch { blob: String, expected: Digest, actual: Digest },
+    DigestMismatch {
+        blob: String,
+        expected: Digest,
+        actual: Digest,
+    },
     /// Registry or engine failure.
     Remote(String),
 }
@@ -45,7 +49,11 @@ impl fmt::Display for ImageError {
         match self {
             ImageError::Usage(m) | ImageError::Input(m) | ImageError::Remote(m) => f.write_str(m),
             ImageError::Layer { blob, detail } => write!(f, "layer {blob}: {detail}"),
-            ImageError::DigestMismatch { blob, expected, actual } => write!(
+            ImageError::DigestMismatch {
+                blob,
+                expected,
+                actual,
+            } => write!(
                 f,
                 "{blob}: digest mismatch: expected {expected}, the bytes hash to {actual} (corrupt or tampered blob)"
             ),
@@ -58,7 +66,11 @@ impl std::error::Error for ImageError {}
 /// How to read an image.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Platform picked from multi-platform images.
     pub platform: Platform,
+    /// The user asked for `platform`: a single-platform image for another
+    /// platform is then an error rather than analysed as it is.
+    pub platform_explicit: bool,
     pub limits: Limits,
     pub insecure_registries: Vec<String>,
     /// Called with (layers done, layers total, bytes read) as layers finish.
@@ -73,6 +85,7 @@ impl Default for Options {
                 architecture: "amd64".into(),
                 variant: None,
             },
+            platform_explicit: false,
             limits: Limits::default(),
             insecure_registries: Vec::new(),
             threads: None,
@@ -135,16 +148,38 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize, u64) + Sync);
 pub fn analyse(reference: &str, opts: &Options, progress: Progress) -> Result<Image, ImageError> {
     let src = Source::parse(reference)?;
     let (resolved, listings) = match &src {
-        Source::DockerArchive(p) => read_all(source::docker_archive(p, &opts.platform)?, opts, progress)?,
+        Source::DockerArchive(p) => {
+            read_all(source::docker_archive(p, &opts.platform)?, opts, progress)?
+        }
         Source::OciArchive(p) => read_all(source::oci_archive(p, &opts.platform)?, opts, progress)?,
-        Source::OciDir { dir, tag } => read_all(source::oci_dir(dir, tag.as_deref(), &opts.platform)?, opts, progress)?,
+        Source::OciDir { dir, tag } => read_all(
+            source::oci_dir(dir, tag.as_deref(), &opts.platform)?,
+            opts,
+            progress,
+        )?,
         Source::Registry(r) => read_all(remote::registry(r, opts)?, opts, progress)?,
         Source::Engine { engine, name } => remote::engine(*engine, name, opts, progress)?,
     };
+    check_platform(&resolved, opts)?;
     Ok(assemble(reference, resolved, listings))
 }
 
-fn read_all(resolved: Resolved, opts: &Options, progress: Progress) -> Result<(Resolved, Vec<Listing>), ImageError> {
+fn check_platform(resolved: &Resolved, opts: &Options) -> Result<(), ImageError> {
+    let got = resolved.config.platform();
+    if opts.platform_explicit && !got.satisfies(&opts.platform) {
+        return Err(ImageError::Input(format!(
+            "the image is for {got}, not the requested platform {}",
+            opts.platform
+        )));
+    }
+    Ok(())
+}
+
+fn read_all(
+    resolved: Resolved,
+    opts: &Options,
+    progress: Progress,
+) -> Result<(Resolved, Vec<Listing>), ImageError> {
     let total = resolved.layers.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
@@ -157,8 +192,10 @@ fn read_all(resolved: Resolved, opts: &Options, progress: Progress) -> Result<(R
                     digest: l.descriptor.as_ref().map(|d| d.digest.clone()),
                     diff_id: l.diff_id.clone(),
                     compression: Some(
-                        plimsoll_oci::layer_compression(l.descriptor.as_ref().and_then(|d| d.media_type.as_deref()))
-                            .map_err(|e| ImageError::Input(format!("layer {}: {e}", l.name)))?,
+                        plimsoll_oci::layer_compression(
+                            l.descriptor.as_ref().and_then(|d| d.media_type.as_deref()),
+                        )
+                        .map_err(|e| ImageError::Input(format!("layer {}: {e}", l.name)))?,
                     ),
                 };
                 let r = (l.open)()?;
@@ -194,7 +231,11 @@ fn assemble(reference: &str, resolved: Resolved, listings: Vec<Listing>) -> Imag
             uncompressed_bytes: l.uncompressed_bytes,
             files_bytes: l.entries.iter().map(|e| e.size).sum(),
             entries: l.entries.len(),
-            created_by: history.get(i).copied().flatten().map(|h| h.created_by.clone()),
+            created_by: history
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|h| h.created_by.clone()),
         })
         .collect();
     let tree = tree::Tree::build(&listings);
@@ -214,7 +255,8 @@ mod remote {
     use super::*;
 
     pub fn registry(r: &str, opts: &Options) -> Result<Resolved, ImageError> {
-        let reference = plimsoll_remote::Reference::parse(r).map_err(|e| ImageError::Usage(e.to_string()))?;
+        let reference =
+            plimsoll_remote::Reference::parse(r).map_err(|e| ImageError::Usage(e.to_string()))?;
         let client = std::sync::Arc::new(
             plimsoll_remote::Registry::new(plimsoll_remote::RegistryOptions {
                 platform: opts.platform.clone(),
@@ -223,7 +265,9 @@ mod remote {
             })
             .map_err(|e| ImageError::Remote(e.to_string()))?,
         );
-        let res = client.resolve(&reference).map_err(|e| ImageError::Remote(e.to_string()))?;
+        let res = client
+            .resolve(&reference)
+            .map_err(|e| ImageError::Remote(e.to_string()))?;
         let config = ImageConfig::parse(&format!("config of {r}"), &res.config_bytes)
             .map_err(|e| ImageError::Input(e.to_string()))?;
         let mut layers = Vec::new();
@@ -233,7 +277,10 @@ mod remote {
                 name: format!("{} in {r}", d.digest),
                 descriptor: Some(d.clone()),
                 diff_id: config.rootfs.diff_ids.get(i).cloned(),
-                open: Box::new(move || c.open_blob(&rf, &dd).map_err(|e| ImageError::Remote(e.to_string()))),
+                open: Box::new(move || {
+                    c.open_blob(&rf, &dd)
+                        .map_err(|e| ImageError::Remote(e.to_string()))
+                }),
             });
         }
         Ok(Resolved {
@@ -253,19 +300,25 @@ mod remote {
         opts: &Options,
         progress: Progress,
     ) -> Result<(Resolved, Vec<Listing>), ImageError> {
-        let stream = plimsoll_remote::engine_export(engine, name).map_err(|e| ImageError::Remote(e.to_string()))?;
+        let stream = plimsoll_remote::engine_export(engine, name)
+            .map_err(|e| ImageError::Remote(e.to_string()))?;
         let origin = format!("{engine} image {name}");
-        let mut t = tar::TarReader::new(std::io::BufReader::with_capacity(256 * 1024, stream), tar::TarLimits::default());
+        let mut t = tar::TarReader::new(
+            std::io::BufReader::with_capacity(256 * 1024, stream),
+            tar::TarLimits::default(),
+        );
         let mut docs: std::collections::HashMap<String, Vec<u8>> = Default::default();
         let mut layers: std::collections::HashMap<String, Listing> = Default::default();
         let mut links: Vec<(String, String)> = Vec::new();
         loop {
-            let h = match t.next() {
+            let h = match t.next_header() {
                 Ok(Some(h)) => h,
                 Ok(None) => break,
                 Err(e) => return Err(ImageError::Input(format!("{origin}: {e}"))),
             };
-            let member = crate::layer::normalise(&h.path).map(|(p, _)| p).unwrap_or_default();
+            let member = crate::layer::normalise(&h.path)
+                .map(|(p, _)| p)
+                .unwrap_or_default();
             match h.kind {
                 tar::EntryType::Symlink | tar::EntryType::Hardlink => {
                     let dir = member.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -274,23 +327,36 @@ mod remote {
                     } else {
                         h.link.clone()
                     };
-                    links.push((member, crate::layer::normalise(&target).map(|(p, _)| p).unwrap_or_default()));
+                    links.push((
+                        member,
+                        crate::layer::normalise(&target)
+                            .map(|(p, _)| p)
+                            .unwrap_or_default(),
+                    ));
                     continue;
                 }
                 tar::EntryType::File => {}
                 _ => continue,
             }
             let mut head = Vec::new();
-            t.read_data_prefix(&mut head, 1).map_err(|e| ImageError::Input(format!("{origin}: {e}")))?;
+            t.read_data_prefix(&mut head, 1)
+                .map_err(|e| ImageError::Input(format!("{origin}: {e}")))?;
             if head.first() == Some(&b'{') || head.first() == Some(&b'[') || h.size < 512 {
                 if h.size > plimsoll_oci::MAX_DOCUMENT_BYTES as u64 {
-                    return Err(ImageError::Input(format!("{origin}: {member} is too large for a document")));
+                    return Err(ImageError::Input(format!(
+                        "{origin}: {member} is too large for a document"
+                    )));
                 }
-                t.read_data_to_end(&mut head).map_err(|e| ImageError::Input(format!("{origin}: {e}")))?;
+                t.read_data_to_end(&mut head)
+                    .map_err(|e| ImageError::Input(format!("{origin}: {e}")))?;
                 docs.insert(member, head);
                 continue;
             }
-            let reader = Prefixed { head, pos: 0, tar: &mut t };
+            let reader = Prefixed {
+                head,
+                pos: 0,
+                tar: &mut t,
+            };
             let expect = Expect {
                 name: format!("{member} in {origin}"),
                 digest: None,
@@ -308,33 +374,38 @@ mod remote {
                 docs.insert(from, d);
             }
         }
-        let manifest = docs
-            .get("manifest.json")
-            .ok_or_else(|| ImageError::Input(format!("{origin}: the export has no manifest.json")))?;
-        let list: Vec<ArchiveManifest> =
-            serde_json::from_slice(manifest).map_err(|e| ImageError::Input(format!("{origin}: manifest.json: {e}")))?;
+        let manifest = docs.get("manifest.json").ok_or_else(|| {
+            ImageError::Input(format!("{origin}: the export has no manifest.json"))
+        })?;
+        let list: Vec<ArchiveManifest> = serde_json::from_slice(manifest)
+            .map_err(|e| ImageError::Input(format!("{origin}: manifest.json: {e}")))?;
         let m = list
             .into_iter()
             .next()
             .ok_or_else(|| ImageError::Input(format!("{origin}: manifest.json lists no image")))?;
-        let cfg_name = crate::layer::normalise(&m.config).map(|(p, _)| p).unwrap_or_default();
-        let cfg = docs
-            .get(&cfg_name)
-            .ok_or_else(|| ImageError::Input(format!("{origin}: config {} is missing", m.config)))?;
-        let config = ImageConfig::parse(&format!("{origin}: config"), cfg).map_err(|e| ImageError::Input(e.to_string()))?;
+        let cfg_name = crate::layer::normalise(&m.config)
+            .map(|(p, _)| p)
+            .unwrap_or_default();
+        let cfg = docs.get(&cfg_name).ok_or_else(|| {
+            ImageError::Input(format!("{origin}: config {} is missing", m.config))
+        })?;
+        let config = ImageConfig::parse(&format!("{origin}: config"), cfg)
+            .map_err(|e| ImageError::Input(e.to_string()))?;
         let mut listings = Vec::new();
         for (i, l) in m.layers.iter().enumerate() {
-            let key = crate::layer::normalise(l).map(|(p, _)| p).unwrap_or_default();
-            let listing = layers
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| ImageError::Input(format!("{origin}: layer {l} is missing from the export")))?;
+            let key = crate::layer::normalise(l)
+                .map(|(p, _)| p)
+                .unwrap_or_default();
+            let listing = layers.get(&key).cloned().ok_or_else(|| {
+                ImageError::Input(format!("{origin}: layer {l} is missing from the export"))
+            })?;
             if let Some(hex) = key.strip_prefix("blobs/sha256/")
                 && listing.digest.hex() != hex
             {
                 return Err(ImageError::DigestMismatch {
                     blob: format!("{l} in {origin}"),
-                    expected: Digest::parse(&format!("sha256:{hex}")).map_err(|e| ImageError::Input(e.to_string()))?,
+                    expected: Digest::parse(&format!("sha256:{hex}"))
+                        .map_err(|e| ImageError::Input(e.to_string()))?,
                     actual: listing.digest.clone(),
                 });
             }
@@ -384,7 +455,9 @@ mod remote {
                 self.pos += k;
                 return Ok(k);
             }
-            self.tar.read_data(buf).map_err(|e| std::io::Error::other(e.to_string()))
+            self.tar
+                .read_data(buf)
+                .map_err(|e| std::io::Error::other(e.to_string()))
         }
     }
 }

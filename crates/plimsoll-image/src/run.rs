@@ -28,12 +28,39 @@ pub enum Verdict {
     Fails,
 }
 
+/// What stops a binary, when something does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Nothing: it runs.
+    None,
+    /// The program or a path component does not exist (or loops).
+    NotFound,
+    /// No exec permission for the runtime user, or not a regular file.
+    Permission,
+    /// Not an executable for this platform (wrong machine, not ELF, no #!).
+    Format,
+    /// The ELF loader (`PT_INTERP`) is missing or unusable.
+    Loader,
+    /// A `DT_NEEDED` library is not found.
+    Library,
+    /// A library lacks a needed symbol version (`GLIBC_x.y`).
+    SymbolVersion,
+    /// A script's interpreter does not run (CRLF, missing interpreter).
+    Interpreter,
+    /// The runtime user cannot be resolved.
+    User,
+    /// No program to run at all.
+    NoCommand,
+}
+
 /// One binary's prediction.
 #[derive(Debug, Clone, Serialize)]
 pub struct Binary {
     pub path: String,
     pub verdict: Verdict,
     pub reason: String,
+    pub cause: Cause,
     /// The container's entrypoint program.
     pub entrypoint: bool,
     /// `elf`, `script` or `other`.
@@ -99,7 +126,7 @@ fn groups(tree: &Tree) -> BTreeMap<String, u32> {
 }
 
 /// The text of a small file the layer reader kept.
-pub fn text_of<'a>(tree: &'a Tree, path: &str) -> Option<String> {
+pub fn text_of(tree: &Tree, path: &str) -> Option<String> {
     let (_, n) = tree.resolve(path).ok()?;
     match n.content.as_deref() {
         Some(Content::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
@@ -111,6 +138,7 @@ pub fn text_of<'a>(tree: &'a Tree, path: &str) -> Option<String> {
 /// passwd entry; names must be in `/etc/passwd` (and groups in
 /// `/etc/group`).
 pub fn user(tree: &Tree, spec: &str) -> User {
+    let spec = spec.trim();
     let (u, g) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
@@ -148,7 +176,9 @@ pub fn user(tree: &Tree, spec: &str) -> User {
         } else if let Some(n) = groups(tree).get(g) {
             out.gid = *n;
         } else if out.error.is_none() {
-            out.error = Some(format!("unable to find group {g}: no matching entries in group file"));
+            out.error = Some(format!(
+                "unable to find group {g}: no matching entries in group file"
+            ));
         }
     }
     out
@@ -227,7 +257,9 @@ fn ld_so_conf(tree: &Tree) -> Vec<String> {
         if !seen.insert(f.clone()) || seen.len() > 256 {
             continue;
         }
-        let Some(text) = text_of(tree, &f) else { continue };
+        let Some(text) = text_of(tree, &f) else {
+            continue;
+        };
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             if let Some(pat) = line.strip_prefix("include") {
@@ -257,7 +289,10 @@ impl<'a> Runtime<'a> {
             .config
             .env
             .iter()
-            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
             .collect();
         let musl_arch = match config.architecture.as_str() {
             "amd64" => "x86_64",
@@ -312,7 +347,9 @@ impl<'a> Runtime<'a> {
                 return Ok(p);
             }
         }
-        Err(format!("exec: \"{prog}\": executable file not found in $PATH"))
+        Err(format!(
+            "exec: \"{prog}\": executable file not found in $PATH"
+        ))
     }
 
     /// Predicts whether `path` can be executed.
@@ -321,6 +358,7 @@ impl<'a> Runtime<'a> {
             path: path.to_string(),
             verdict: Verdict::Fails,
             reason: String::new(),
+            cause: Cause::None,
             entrypoint,
             kind: "other",
             linkage: None,
@@ -336,32 +374,74 @@ impl<'a> Runtime<'a> {
                 b.verdict = Verdict::Runs;
                 b.reason = reason;
             }
-            Err(reason) => b.reason = reason,
+            Err((cause, reason)) => {
+                b.cause = cause;
+                b.reason = reason;
+            }
         }
         b
     }
 
-    fn check_exec(&mut self, argv0: &str, path: &str, depth: u32, b: &mut Binary) -> Result<String, String> {
+    fn check_exec(
+        &mut self,
+        argv0: &str,
+        path: &str,
+        depth: u32,
+        b: &mut Binary,
+    ) -> Result<String, (Cause, String)> {
         let tree = self.tree;
-        let (real, node) = tree.resolve(path).map_err(|e| match e {
-            ResolveError::Loop(_) => format!("exec {argv0}: too many levels of symbolic links ({e})"),
-            ResolveError::NotDir(_) => format!("exec {argv0}: not a directory ({e})"),
-            ResolveError::NotFound(_) => format!("exec {argv0}: no such file or directory ({e})"),
+        let (real, node) = tree.resolve(path).map_err(|e| {
+            let cause = if depth == 0 {
+                Cause::NotFound
+            } else {
+                Cause::Interpreter
+            };
+            (
+                cause,
+                match e {
+                    ResolveError::Loop(_) => {
+                        format!("exec {argv0}: too many levels of symbolic links ({e})")
+                    }
+                    ResolveError::NotDir(_) => format!("exec {argv0}: not a directory ({e})"),
+                    ResolveError::NotFound(_) => {
+                        format!("exec {argv0}: no such file or directory ({e})")
+                    }
+                },
+            )
         })?;
+        let perm = if depth == 0 {
+            Cause::Permission
+        } else {
+            Cause::Interpreter
+        };
+        let format = if depth == 0 {
+            Cause::Format
+        } else {
+            Cause::Interpreter
+        };
         if depth == 0 {
             b.layer = node.changed;
             b.size = node.size;
         }
         if node.kind == Kind::Dir {
-            return Err(format!("exec {argv0}: permission denied (/{real} is a directory)"));
+            return Err((
+                perm,
+                format!("exec {argv0}: permission denied (/{real} is a directory)"),
+            ));
         }
         if node.kind != Kind::File && node.kind != Kind::Hardlink {
-            return Err(format!("exec {argv0}: permission denied (/{real} is not a regular file)"));
+            return Err((
+                perm,
+                format!("exec {argv0}: permission denied (/{real} is not a regular file)"),
+            ));
         }
         if !can_exec(node, &self.user) {
-            return Err(format!(
-                "exec {argv0}: permission denied (/{real} has mode {:04o}, owner {}:{}, and the runtime user is {}:{})",
-                node.mode, node.uid, node.gid, self.user.uid, self.user.gid
+            return Err((
+                perm,
+                format!(
+                    "exec {argv0}: permission denied (/{real} has mode {:04o}, owner {}:{}, and the runtime user is {}:{})",
+                    node.mode, node.uid, node.gid, self.user.uid, self.user.gid
+                ),
             ));
         }
         match node.content.as_deref() {
@@ -377,17 +457,26 @@ impl<'a> Runtime<'a> {
                     b.kind = "script";
                 }
                 if depth >= 4 {
-                    return Err(format!("exec {argv0}: too many levels of script interpreters"));
+                    return Err((
+                        Cause::Interpreter,
+                        format!("exec {argv0}: too many levels of script interpreters"),
+                    ));
                 }
                 let line = shebang.trim_start_matches([' ', '\t']);
                 let interp = line.split([' ', '\t']).next().unwrap_or("");
                 if interp.is_empty() {
-                    return Err(format!("exec {argv0}: exec format error (empty #! line in /{real})"));
+                    return Err((
+                        Cause::Interpreter,
+                        format!("exec {argv0}: exec format error (empty #! line in /{real})"),
+                    ));
                 }
                 if interp.contains('\r') {
-                    return Err(format!(
-                        "exec {argv0}: no such file or directory (the #! line of /{real} names {:?}: it has Windows CRLF line endings)",
-                        interp
+                    return Err((
+                        Cause::Interpreter,
+                        format!(
+                            "exec {argv0}: no such file or directory (the #! line of /{real} names {:?}: it has Windows CRLF line endings)",
+                            interp
+                        ),
                     ));
                 }
                 if depth == 0 {
@@ -395,27 +484,56 @@ impl<'a> Runtime<'a> {
                 }
                 match self.check_exec(argv0, interp, depth + 1, b) {
                     Ok(_) => Ok(format!("script run by {interp}")),
-                    Err(e) => Err(format!("{e} (interpreter of /{real})")),
+                    Err((_, e)) => {
+                        Err((Cause::Interpreter, format!("{e} (interpreter of /{real})")))
+                    }
                 }
             }
-            Some(Content::BadElf(why)) => Err(format!("exec {argv0}: exec format error (/{real}: {why})")),
-            _ => Err(format!(
-                "exec {argv0}: exec format error (/{real} is neither an ELF binary nor a #! script)"
+            Some(Content::BadElf(why)) => Err((
+                format,
+                format!("exec {argv0}: exec format error (/{real}: {why})"),
+            )),
+            _ => Err((
+                format,
+                format!(
+                    "exec {argv0}: exec format error (/{real} is neither an ELF binary nor a #! script)"
+                ),
             )),
         }
     }
 
-    fn check_elf(&mut self, argv0: &str, real: &str, f: &ElfFacts, depth: u32, b: &mut Binary) -> Result<String, String> {
+    fn check_elf(
+        &mut self,
+        argv0: &str,
+        real: &str,
+        f: &ElfFacts,
+        depth: u32,
+        b: &mut Binary,
+    ) -> Result<String, (Cause, String)> {
+        let format = if depth == 0 {
+            Cause::Format
+        } else {
+            Cause::Interpreter
+        };
         if let Some(m) = machine_for(&self.arch)
             && m != f.machine
         {
-            return Err(format!(
-                "exec {argv0}: exec format error (/{real} is built for {}, the image platform is {})",
-                f.machine_name, self.arch
+            return Err((
+                format,
+                format!(
+                    "exec {argv0}: exec format error (/{real} is built for {}, the image platform is {})",
+                    f.machine_name, self.arch
+                ),
             ));
         }
-        if matches!(f.kind, ElfKind::Relocatable | ElfKind::Core | ElfKind::Other(_)) {
-            return Err(format!("exec {argv0}: exec format error (/{real} is not an executable)"));
+        if matches!(
+            f.kind,
+            ElfKind::Relocatable | ElfKind::Core | ElfKind::Other(_)
+        ) {
+            return Err((
+                format,
+                format!("exec {argv0}: exec format error (/{real} is not an executable)"),
+            ));
         }
         let top = depth == 0;
         if top {
@@ -433,7 +551,9 @@ impl<'a> Runtime<'a> {
             b.interpreter = Some(interp.clone());
         }
         let libc_hint = |l: plimsoll_elf::Libc| match l {
-            plimsoll_elf::Libc::Glibc if self.tree.resolve("lib/ld-musl-x86_64.so.1").is_ok() || self.has_musl() => {
+            plimsoll_elf::Libc::Glibc
+                if self.tree.resolve("lib/ld-musl-x86_64.so.1").is_ok() || self.has_musl() =>
+            {
                 " (a glibc binary on a musl image)"
             }
             plimsoll_elf::Libc::Musl => " (a musl binary; the image has no musl loader)",
@@ -443,32 +563,52 @@ impl<'a> Runtime<'a> {
         let (interp_real, interp_node) = match self.tree.resolve(&interp) {
             Ok(x) => x,
             Err(_) => {
-                return Err(format!(
-                    "exec {argv0}: no such file or directory (interpreter {interp} is not in the image{})",
-                    libc_hint(f.libc())
+                return Err((
+                    Cause::Loader,
+                    format!(
+                        "exec {argv0}: no such file or directory (interpreter {interp} is not in the image{})",
+                        libc_hint(f.libc())
+                    ),
                 ));
             }
         };
         let Some(loader) = elf_of(interp_node).cloned() else {
-            return Err(format!(
-                "exec {argv0}: exec format error (interpreter {interp} → /{interp_real} is not an ELF binary)"
+            return Err((
+                Cause::Loader,
+                format!(
+                    "exec {argv0}: exec format error (interpreter {interp} → /{interp_real} is not an ELF binary)"
+                ),
             ));
         };
         if loader.machine != f.machine {
-            return Err(format!(
-                "exec {argv0}: exec format error (interpreter {interp} is built for {})",
-                loader.machine_name
+            return Err((
+                Cause::Loader,
+                format!(
+                    "exec {argv0}: exec format error (interpreter {interp} is built for {})",
+                    loader.machine_name
+                ),
             ));
         }
-        let musl = interp.contains("ld-musl") || loader.libc() == plimsoll_elf::Libc::Musl && !interp.contains("ld-linux");
+        let musl = interp.contains("ld-musl")
+            || loader.libc() == plimsoll_elf::Libc::Musl && !interp.contains("ld-linux");
         self.load_libraries(argv0, real, f, musl, b)
     }
 
     fn has_musl(&self) -> bool {
-        self.tree.children("lib").iter().any(|(p, _)| p.contains("ld-musl-"))
+        self.tree
+            .children("lib")
+            .iter()
+            .any(|(p, _)| p.contains("ld-musl-"))
     }
 
-    fn load_libraries(&mut self, argv0: &str, real: &str, exe: &ElfFacts, musl: bool, b: &mut Binary) -> Result<String, String> {
+    fn load_libraries(
+        &mut self,
+        argv0: &str,
+        real: &str,
+        exe: &ElfFacts,
+        musl: bool,
+        b: &mut Binary,
+    ) -> Result<String, (Cause, String)> {
         // Breadth-first, as both loaders do; each object once.
         let mut loaded: Vec<(String, String, ElfFacts)> = Vec::new(); // (needed name, path, facts)
         let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -477,13 +617,21 @@ impl<'a> Runtime<'a> {
         let ld_library_path: Vec<String> = self
             .env
             .get("LD_LIBRARY_PATH")
-            .map(|v| v.split([':', ';']).filter(|d| !d.is_empty()).map(str::to_string).collect())
+            .map(|v| {
+                v.split([':', ';'])
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         while let Some((_, obj_path, obj)) = queue.pop_front() {
             if loaded.len() > 1024 {
                 break;
             }
-            let origin = obj_path.rsplit_once('/').map(|(d, _)| format!("/{d}")).unwrap_or_else(|| "/".into());
+            let origin = obj_path
+                .rsplit_once('/')
+                .map(|(d, _)| format!("/{d}"))
+                .unwrap_or_else(|| "/".into());
             let expand = |d: &str| {
                 d.replace("${ORIGIN}", &origin)
                     .replace("$ORIGIN", &origin)
@@ -506,7 +654,9 @@ impl<'a> Runtime<'a> {
                     dirs.extend(obj.rpath.iter().chain(&obj.runpath).map(|d| expand(d)));
                     match &self.musl_path {
                         Some(p) => dirs.extend(p.iter().cloned()),
-                        None => dirs.extend(["/lib", "/usr/local/lib", "/usr/lib"].map(String::from)),
+                        None => {
+                            dirs.extend(["/lib", "/usr/local/lib", "/usr/lib"].map(String::from))
+                        }
                     }
                 } else {
                     if obj.runpath.is_empty() {
@@ -525,19 +675,28 @@ impl<'a> Runtime<'a> {
                 } else {
                     self.find_lib(name, &dirs, exe)
                 };
-                let Some(lib_path) = found else {
-                    return Err(if musl {
-                        format!("Error loading shared library {name}: No such file or directory (needed by {argv0})")
-                    } else {
-                        format!(
-                            "{argv0}: error while loading shared libraries: {name}: cannot open shared object file: No such file or directory"
-                        )
-                    });
+                let Some(found) = found else {
+                    return Err((
+                        Cause::Library,
+                        if musl {
+                            format!(
+                                "Error loading shared library {name}: No such file or directory (needed by {argv0})"
+                            )
+                        } else {
+                            format!(
+                                "{argv0}: error while loading shared libraries: {name}: cannot open shared object file: No such file or directory"
+                            )
+                        },
+                    ));
+                };
+                let (opened, lib_path) = match found.split_once('\0') {
+                    Some((o, r)) => (o.to_string(), r.to_string()),
+                    None => (found.clone(), found.clone()),
                 };
                 seen.insert(name.clone());
                 let facts = self.tree.get(&lib_path).and_then(elf_of).cloned();
                 if let Some(facts) = facts {
-                    loaded.push((name.clone(), lib_path.clone(), facts.clone()));
+                    loaded.push((name.clone(), opened, facts.clone()));
                     queue.push_back((name.clone(), lib_path, facts));
                 }
             }
@@ -549,10 +708,12 @@ impl<'a> Runtime<'a> {
             objects.extend(loaded.iter().map(|(_, p, f)| (p.as_str(), f)));
             for (who, obj) in &objects {
                 for need in &obj.version_needs {
-                    let provider = loaded
-                        .iter()
-                        .find(|(n, _, f)| *n == need.file || f.soname.as_deref() == Some(need.file.as_str()));
-                    let Some((_, ppath, pf)) = provider else { continue };
+                    let provider = loaded.iter().find(|(n, _, f)| {
+                        *n == need.file || f.soname.as_deref() == Some(need.file.as_str())
+                    });
+                    let Some((_, ppath, pf)) = provider else {
+                        continue;
+                    };
                     if pf.version_defs.is_empty() {
                         continue;
                     }
@@ -566,9 +727,16 @@ impl<'a> Runtime<'a> {
                     }
                     for v in &need.versions {
                         if !pf.version_defs.iter().any(|d| d == v) {
-                            let requirer = if *who == real { argv0.to_string() } else { format!("/{who}") };
-                            return Err(format!(
-                                "{argv0}: /{ppath}: version `{v}' not found (required by {requirer})"
+                            let requirer = if *who == real {
+                                argv0.to_string()
+                            } else {
+                                format!("/{who}")
+                            };
+                            return Err((
+                                Cause::SymbolVersion,
+                                format!(
+                                    "{argv0}: /{ppath}: version `{v}' not found (required by {requirer})"
+                                ),
                             ));
                         }
                     }
@@ -578,7 +746,10 @@ impl<'a> Runtime<'a> {
         Ok(format!(
             "dynamic executable; loader and {} libraries found{}",
             loaded.len(),
-            b.glibc_available.as_ref().map(|v| format!(", glibc {}", v.trim_start_matches("GLIBC_"))).unwrap_or_default()
+            b.glibc_available
+                .as_ref()
+                .map(|v| format!(", glibc {}", v.trim_start_matches("GLIBC_")))
+                .unwrap_or_default()
         ))
     }
 
@@ -598,7 +769,9 @@ impl<'a> Runtime<'a> {
                     continue;
                 }
                 if n.kind == Kind::File || n.kind == Kind::Hardlink {
-                    hit = Some(real);
+                    // Keep the path the loader opened (messages quote it)
+                    // and the real file behind it.
+                    hit = Some(format!("{}\0{real}", p.trim_start_matches('/')));
                     break;
                 }
             }
@@ -610,7 +783,9 @@ impl<'a> Runtime<'a> {
 
 /// Libraries musl's loader provides itself.
 fn musl_reserved(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("lib") else { return false };
+    let Some(rest) = name.strip_prefix("lib") else {
+        return false;
+    };
     let stem = rest.split('.').next().unwrap_or("");
     let after = &rest[stem.len()..];
     (after.is_empty() || after.starts_with(".so"))
@@ -664,7 +839,11 @@ pub fn binaries(tree: &Tree, config: &ImageConfig) -> (User, Vec<Binary>) {
     let mut done: BTreeSet<String> = BTreeSet::new();
     let argv = entrypoint_argv(config);
     let mut dirs: Vec<String> = rt.path_dirs();
-    let workdir = if config.config.working_dir.is_empty() { "/" } else { config.config.working_dir.as_str() };
+    let workdir = if config.config.working_dir.is_empty() {
+        "/"
+    } else {
+        config.config.working_dir.as_str()
+    };
     if let Some(prog) = argv.first() {
         let b = match rt.look_path(prog, workdir) {
             Ok(p) => {
@@ -678,6 +857,7 @@ pub fn binaries(tree: &Tree, config: &ImageConfig) -> (User, Vec<Binary>) {
                 if let Some(e) = &rt.user.error {
                     b.verdict = Verdict::Fails;
                     b.reason = e.clone();
+                    b.cause = Cause::User;
                 }
                 b
             }
@@ -685,6 +865,7 @@ pub fn binaries(tree: &Tree, config: &ImageConfig) -> (User, Vec<Binary>) {
                 path: prog.clone(),
                 verdict: Verdict::Fails,
                 reason: e,
+                cause: Cause::NotFound,
                 entrypoint: true,
                 kind: "other",
                 linkage: None,
@@ -700,14 +881,22 @@ pub fn binaries(tree: &Tree, config: &ImageConfig) -> (User, Vec<Binary>) {
     }
     let mut seen_dirs = BTreeSet::new();
     for d in dirs {
-        let Ok((real_dir, n)) = tree.resolve(&d) else { continue };
+        let Ok((real_dir, n)) = tree.resolve(&d) else {
+            continue;
+        };
         if n.kind != Kind::Dir || !seen_dirs.insert(real_dir.clone()) {
             continue;
         }
-        let mut names: Vec<String> = tree.children(&real_dir).into_iter().map(|(p, _)| p.to_string()).collect();
+        let mut names: Vec<String> = tree
+            .children(&real_dir)
+            .into_iter()
+            .map(|(p, _)| p.to_string())
+            .collect();
         names.sort();
         for p in names {
-            let Ok((real, node)) = tree.resolve(&p) else { continue };
+            let Ok((real, node)) = tree.resolve(&p) else {
+                continue;
+            };
             if elf_of(node).is_none() || node.mode & 0o111 == 0 || !done.insert(real.clone()) {
                 continue;
             }

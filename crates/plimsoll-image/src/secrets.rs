@@ -6,7 +6,10 @@
 pub fn scan(head: &[u8]) -> Option<(&'static str, String)> {
     if let Some(i) = find(head, b"PRIVATE KEY-----") {
         // `-----BEGIN RSA PRIVATE KEY-----`: take the BEGIN line.
-        let start = head[..i].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let start = head[..i]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         let line = String::from_utf8_lossy(&head[start..(i + 16).min(head.len())]).into_owned();
         if line.contains("BEGIN") && !line.contains("ENCRYPTED") {
             return Some(("private key", line.trim().to_string()));
@@ -15,17 +18,23 @@ pub fn scan(head: &[u8]) -> Option<(&'static str, String)> {
     let mut at = 0;
     while let Some(i) = find(&head[at..], b"KIA").map(|i| i + at) {
         at = i + 3;
-        let Some(start) = i.checked_sub(1) else { continue };
+        let Some(start) = i.checked_sub(1) else {
+            continue;
+        };
         if head[start] != b'A' {
             continue;
         }
         let key = &head[start..(start + 20).min(head.len())];
         let boundary_ok = start == 0 || !head[start - 1].is_ascii_alphanumeric();
-        let end_ok = head.get(start + 20).is_none_or(|b| !b.is_ascii_alphanumeric());
+        let end_ok = head
+            .get(start + 20)
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
         if key.len() == 20
             && boundary_ok
             && end_ok
-            && key.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && key
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         {
             return Some(("AWS access key id", redact(key)));
         }
@@ -44,7 +53,10 @@ pub fn by_name(path: &str) -> Option<&'static str> {
         "credentials" if path.contains(".aws/") => Some("AWS credentials file"),
         "config" if path.contains(".kube/") => Some("kubeconfig"),
         "kubeconfig" | "admin.conf" if !path.starts_with("usr/share/") => Some("kubeconfig"),
-        _ if name.starts_with(".env.") && !name.ends_with(".example") && !name.ends_with(".sample") => {
+        _ if name.starts_with(".env.")
+            && !name.ends_with(".example")
+            && !name.ends_with(".sample") =>
+        {
             Some("dotenv file")
         }
         _ => None,

@@ -15,7 +15,9 @@
 
 use crate::ImageError;
 use crate::tar::{SeekingFile, TarLimits, TarReader};
-use plimsoll_oci::{Descriptor, Digest, Document, ImageConfig, Index, Manifest, Platform, MAX_DOCUMENT_BYTES};
+use plimsoll_oci::{
+    Descriptor, Digest, Document, ImageConfig, Index, MAX_DOCUMENT_BYTES, Manifest, Platform,
+};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -26,8 +28,14 @@ use std::path::{Path, PathBuf};
 pub enum Source {
     DockerArchive(PathBuf),
     OciArchive(PathBuf),
-    OciDir { dir: PathBuf, tag: Option<String> },
-    Engine { engine: plimsoll_remote::Engine, name: String },
+    OciDir {
+        dir: PathBuf,
+        tag: Option<String>,
+    },
+    Engine {
+        engine: plimsoll_remote::Engine,
+        name: String,
+    },
     Registry(String),
 }
 
@@ -37,14 +45,21 @@ impl Source {
         if let Some(p) = s.strip_prefix("docker-archive:") {
             // `docker-archive:PATH[:name:tag]` as skopeo writes it: keep
             // the path part that exists.
-            return Ok(Source::DockerArchive(existing_prefix(p).ok_or_else(|| bad("no such file"))?));
+            return Ok(Source::DockerArchive(
+                existing_prefix(p).ok_or_else(|| bad("no such file"))?,
+            ));
         }
         if let Some(p) = s.strip_prefix("oci-archive:") {
-            return Ok(Source::OciArchive(existing_prefix(p).ok_or_else(|| bad("no such file"))?));
+            return Ok(Source::OciArchive(
+                existing_prefix(p).ok_or_else(|| bad("no such file"))?,
+            ));
         }
         if let Some(p) = s.strip_prefix("oci:") {
             if Path::new(p).is_dir() {
-                return Ok(Source::OciDir { dir: p.into(), tag: None });
+                return Ok(Source::OciDir {
+                    dir: p.into(),
+                    tag: None,
+                });
             }
             if let Some((d, tag)) = p.rsplit_once(':')
                 && Path::new(d).is_dir()
@@ -76,7 +91,9 @@ impl Source {
             return Err(bad("empty"));
         }
         if Path::new(r).is_file() {
-            return Err(bad("is a file; say docker-archive:PATH or oci-archive:PATH"));
+            return Err(bad(
+                "is a file; say docker-archive:PATH or oci-archive:PATH",
+            ));
         }
         if Path::new(r).is_dir() {
             return Err(bad("is a directory; say oci:DIR for an OCI layout"));
@@ -99,12 +116,15 @@ fn existing_prefix(p: &str) -> Option<PathBuf> {
     None
 }
 
+/// Opens a blob for reading, as many times as asked.
+pub type Opener = Box<dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + Send + Sync>;
+
 /// A readable layer: how to open it and what it must hash to.
 pub struct LayerBlob {
     pub name: String,
     pub descriptor: Option<Descriptor>,
     pub diff_id: Option<Digest>,
-    pub open: Box<dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + Send + Sync>,
+    pub open: Opener,
 }
 
 /// The image's documents, with its layers not yet read.
@@ -122,18 +142,24 @@ struct TarIndex {
 }
 
 fn clean_member(name: &str) -> String {
-    crate::layer::normalise(name).map(|(p, _)| p).unwrap_or_default()
+    crate::layer::normalise(name)
+        .map(|(p, _)| p)
+        .unwrap_or_default()
 }
 
 impl TarIndex {
     fn open(path: &Path) -> Result<TarIndex, ImageError> {
-        let f = File::open(path).map_err(|e| ImageError::Input(format!("{}: {e}", path.display())))?;
-        let mut t = TarReader::new(SeekingFile(BufReader::with_capacity(64 * 1024, f)), TarLimits::default());
+        let f =
+            File::open(path).map_err(|e| ImageError::Input(format!("{}: {e}", path.display())))?;
+        let mut t = TarReader::new(
+            SeekingFile(BufReader::with_capacity(64 * 1024, f)),
+            TarLimits::default(),
+        );
         let mut members = HashMap::new();
         let mut links = Vec::new();
         let archive = || path.display().to_string();
         loop {
-            let h = match t.next() {
+            let h = match t.next_header() {
                 Ok(Some(h)) => h,
                 Ok(None) => break,
                 Err(e) => return Err(ImageError::Input(format!("{}: {e}", archive()))),
@@ -145,7 +171,11 @@ impl TarIndex {
                 }
                 crate::tar::EntryType::Symlink => {
                     let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                    let target = if h.link.starts_with('/') { h.link.clone() } else { format!("{dir}/{}", h.link) };
+                    let target = if h.link.starts_with('/') {
+                        h.link.clone()
+                    } else {
+                        format!("{dir}/{}", h.link)
+                    };
                     links.push((name, clean_member(&target)));
                 }
                 crate::tar::EntryType::Hardlink => links.push((name, clean_member(&h.link))),
@@ -179,13 +209,20 @@ impl TarIndex {
     }
 
     fn member(&self, name: &str, what: &str) -> Result<(u64, u64), ImageError> {
-        self.members.get(&clean_member(name)).copied().ok_or_else(|| {
-            ImageError::Input(format!("{}: {what} {name} is missing from the archive", self.path.display()))
-        })
+        self.members
+            .get(&clean_member(name))
+            .copied()
+            .ok_or_else(|| {
+                ImageError::Input(format!(
+                    "{}: {what} {name} is missing from the archive",
+                    self.path.display()
+                ))
+            })
     }
 
     fn reader(&self, off: u64, size: u64) -> Result<Box<dyn Read + Send>, ImageError> {
-        let mut f = File::open(&self.path).map_err(|e| ImageError::Input(format!("{}: {e}", self.path.display())))?;
+        let mut f = File::open(&self.path)
+            .map_err(|e| ImageError::Input(format!("{}: {e}", self.path.display())))?;
         f.seek(SeekFrom::Start(off))
             .map_err(|e| ImageError::Input(format!("{}: {e}", self.path.display())))?;
         Ok(Box::new(f.take(size)))
@@ -196,8 +233,7 @@ impl TarIndex {
 trait Blobs: Send + Sync + 'static {
     fn read_small(&self, name: &str, what: &str) -> Result<Vec<u8>, ImageError>;
     fn has(&self, name: &str) -> bool;
-    fn opener(self: &std::sync::Arc<Self>, name: &str, what: &str)
-        -> Result<Box<dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + Send + Sync>, ImageError>;
+    fn opener(self: &std::sync::Arc<Self>, name: &str, what: &str) -> Result<Opener, ImageError>;
 }
 
 impl Blobs for TarIndex {
@@ -207,11 +243,7 @@ impl Blobs for TarIndex {
     fn has(&self, name: &str) -> bool {
         self.members.contains_key(&clean_member(name))
     }
-    fn opener(
-        self: &std::sync::Arc<Self>,
-        name: &str,
-        what: &str,
-    ) -> Result<Box<dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + Send + Sync>, ImageError> {
+    fn opener(self: &std::sync::Arc<Self>, name: &str, what: &str) -> Result<Opener, ImageError> {
         let (off, size) = self.member(name, what)?;
         let me = self.clone();
         Ok(Box::new(move || me.reader(off, size)))
@@ -223,30 +255,34 @@ struct DirBlobs(PathBuf);
 impl Blobs for DirBlobs {
     fn read_small(&self, name: &str, what: &str) -> Result<Vec<u8>, ImageError> {
         let p = self.0.join(name);
-        let f = File::open(&p).map_err(|e| ImageError::Input(format!("{what} {}: {e}", p.display())))?;
+        let f = File::open(&p)
+            .map_err(|e| ImageError::Input(format!("{what} {}: {e}", p.display())))?;
         let mut v = Vec::new();
         f.take(MAX_DOCUMENT_BYTES as u64 + 1)
             .read_to_end(&mut v)
             .map_err(|e| ImageError::Input(format!("{what} {}: {e}", p.display())))?;
         if v.len() > MAX_DOCUMENT_BYTES {
-            return Err(ImageError::Input(format!("{what} {} is larger than a document may be", p.display())));
+            return Err(ImageError::Input(format!(
+                "{what} {} is larger than a document may be",
+                p.display()
+            )));
         }
         Ok(v)
     }
     fn has(&self, name: &str) -> bool {
         self.0.join(name).is_file()
     }
-    fn opener(
-        self: &std::sync::Arc<Self>,
-        name: &str,
-        what: &str,
-    ) -> Result<Box<dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + Send + Sync>, ImageError> {
+    fn opener(self: &std::sync::Arc<Self>, name: &str, what: &str) -> Result<Opener, ImageError> {
         let p = self.0.join(name);
         if !p.is_file() {
-            return Err(ImageError::Input(format!("{what} {} is missing", p.display())));
+            return Err(ImageError::Input(format!(
+                "{what} {} is missing",
+                p.display()
+            )));
         }
         Ok(Box::new(move || {
-            let f = File::open(&p).map_err(|e| ImageError::Input(format!("{}: {e}", p.display())))?;
+            let f =
+                File::open(&p).map_err(|e| ImageError::Input(format!("{}: {e}", p.display())))?;
             Ok(Box::new(f) as Box<dyn Read + Send>)
         }))
     }
@@ -275,17 +311,33 @@ fn oci_err(e: plimsoll_oci::OciError) -> ImageError {
 }
 
 /// Resolves an OCI layout (index.json → [index →] manifest → config).
-fn resolve_layout<B: Blobs>(b: std::sync::Arc<B>, tag: Option<&str>, platform: &Platform, origin: &str) -> Result<Resolved, ImageError> {
+fn resolve_layout<B: Blobs>(
+    b: std::sync::Arc<B>,
+    tag: Option<&str>,
+    platform: &Platform,
+    origin: &str,
+) -> Result<Resolved, ImageError> {
     let index_bytes = b.read_small("index.json", "index")?;
-    let index: Index = match Document::parse(&format!("{origin} index.json"), &index_bytes, None).map_err(oci_err)? {
+    let index: Index = match Document::parse(&format!("{origin} index.json"), &index_bytes, None)
+        .map_err(oci_err)?
+    {
         Document::Index(i) => i,
-        Document::Manifest(_) => return Err(ImageError::Input(format!("{origin}: index.json is a manifest, not an index"))),
+        Document::Manifest(_) => {
+            return Err(ImageError::Input(format!(
+                "{origin}: index.json is a manifest, not an index"
+            )));
+        }
     };
     let candidates: Vec<&Descriptor> = match tag {
         Some(t) => index
             .manifests
             .iter()
-            .filter(|d| d.annotations.get("org.opencontainers.image.ref.name").map(String::as_str) == Some(t))
+            .filter(|d| {
+                d.annotations
+                    .get("org.opencontainers.image.ref.name")
+                    .map(String::as_str)
+                    == Some(t)
+            })
             .collect(),
         None => index.manifests.iter().collect(),
     };
@@ -295,12 +347,20 @@ fn resolve_layout<B: Blobs>(b: std::sync::Arc<B>, tag: Option<&str>, platform: &
             let tags: Vec<&str> = index
                 .manifests
                 .iter()
-                .filter_map(|d| d.annotations.get("org.opencontainers.image.ref.name").map(String::as_str))
+                .filter_map(|d| {
+                    d.annotations
+                        .get("org.opencontainers.image.ref.name")
+                        .map(String::as_str)
+                })
                 .collect();
             return Err(ImageError::Input(format!(
                 "{origin}: no image {} in the layout (tags: {})",
                 tag.map(|t| format!("tagged {t:?}")).unwrap_or_default(),
-                if tags.is_empty() { "none".to_string() } else { tags.join(", ") }
+                if tags.is_empty() {
+                    "none".to_string()
+                } else {
+                    tags.join(", ")
+                }
             )));
         }
         many => {
@@ -310,21 +370,34 @@ fn resolve_layout<B: Blobs>(b: std::sync::Arc<B>, tag: Option<&str>, platform: &
                 media_type: None,
                 manifests: many.iter().map(|d| (*d).clone()).collect(),
             };
-            sub.select(platform).cloned().ok_or_else(|| no_platform(origin, &sub, platform, tag))?
+            sub.select(platform)
+                .cloned()
+                .ok_or_else(|| no_platform(origin, &sub, platform, tag))?
         }
     };
     let mut desc = desc;
     for _ in 0..4 {
         let bytes = b.read_small(&blob_path(&desc.digest), "manifest")?;
         verify_doc(&bytes, &desc.digest, &format!("manifest {}", desc.digest))?;
-        match Document::parse(&format!("manifest {}", desc.digest), &bytes, desc.media_type.as_deref()).map_err(oci_err)? {
+        match Document::parse(
+            &format!("manifest {}", desc.digest),
+            &bytes,
+            desc.media_type.as_deref(),
+        )
+        .map_err(oci_err)?
+        {
             Document::Index(i) => {
-                desc = i.select(platform).cloned().ok_or_else(|| no_platform(origin, &i, platform, tag))?;
+                desc = i
+                    .select(platform)
+                    .cloned()
+                    .ok_or_else(|| no_platform(origin, &i, platform, tag))?;
             }
             Document::Manifest(m) => return finish_manifest(b, desc.digest.clone(), m),
         }
     }
-    Err(ImageError::Input(format!("{origin}: indexes nested too deeply")))
+    Err(ImageError::Input(format!(
+        "{origin}: indexes nested too deeply"
+    )))
 }
 
 fn no_platform(origin: &str, i: &Index, p: &Platform, _tag: Option<&str>) -> ImageError {
@@ -332,15 +405,28 @@ fn no_platform(origin: &str, i: &Index, p: &Platform, _tag: Option<&str>) -> Ima
         "{origin}: no image for platform {p} (the index offers: {}); choose one with --platform",
         {
             let v = i.platforms();
-            if v.is_empty() { "no platforms".to_string() } else { v.join(", ") }
+            if v.is_empty() {
+                "no platforms".to_string()
+            } else {
+                v.join(", ")
+            }
         }
     ))
 }
 
-fn finish_manifest<B: Blobs>(b: std::sync::Arc<B>, digest: Digest, m: Manifest) -> Result<Resolved, ImageError> {
+fn finish_manifest<B: Blobs>(
+    b: std::sync::Arc<B>,
+    digest: Digest,
+    m: Manifest,
+) -> Result<Resolved, ImageError> {
     let cfg_bytes = b.read_small(&blob_path(&m.config.digest), "config")?;
-    verify_doc(&cfg_bytes, &m.config.digest, &format!("config {}", m.config.digest))?;
-    let config = ImageConfig::parse(&format!("config {}", m.config.digest), &cfg_bytes).map_err(oci_err)?;
+    verify_doc(
+        &cfg_bytes,
+        &m.config.digest,
+        &format!("config {}", m.config.digest),
+    )?;
+    let config =
+        ImageConfig::parse(&format!("config {}", m.config.digest), &cfg_bytes).map_err(oci_err)?;
     let mut layers = Vec::new();
     for (i, d) in m.layers.iter().enumerate() {
         plimsoll_oci::layer_compression(d.media_type.as_deref())
@@ -389,11 +475,15 @@ pub fn docker_archive(path: &Path, platform: &Platform) -> Result<Resolved, Imag
     let list: Vec<ArchiveManifest> = serde_json::from_slice(&bytes)
         .map_err(|e| ImageError::Input(format!("{origin}: manifest.json: {e}")))?;
     let Some(m) = list.into_iter().next() else {
-        return Err(ImageError::Input(format!("{origin}: manifest.json lists no image")));
+        return Err(ImageError::Input(format!(
+            "{origin}: manifest.json lists no image"
+        )));
     };
     let cfg_bytes = idx.read_small(&m.config, "config")?;
     let config_digest = digest_of_member(&m.config).or_else(|| {
-        m.config.strip_suffix(".json").and_then(|h| Digest::parse(&format!("sha256:{h}")).ok())
+        m.config
+            .strip_suffix(".json")
+            .and_then(|h| Digest::parse(&format!("sha256:{h}")).ok())
     });
     if let Some(d) = &config_digest {
         verify_doc(&cfg_bytes, d, &format!("{origin}: config {}", m.config))?;
@@ -432,7 +522,10 @@ pub fn oci_archive(path: &Path, platform: &Platform) -> Result<Resolved, ImageEr
 pub fn oci_dir(dir: &Path, tag: Option<&str>, platform: &Platform) -> Result<Resolved, ImageError> {
     let b = std::sync::Arc::new(DirBlobs(dir.to_path_buf()));
     if !b.has("index.json") {
-        return Err(ImageError::Input(format!("{}: not an OCI layout (no index.json)", dir.display())));
+        return Err(ImageError::Input(format!(
+            "{}: not an OCI layout (no index.json)",
+            dir.display()
+        )));
     }
     resolve_layout(b, tag, platform, &dir.display().to_string())
 }

@@ -60,8 +60,13 @@ pub struct Header {
 pub enum TarError {
     Io(String),
     /// The stream ended inside a header or an entry's data.
-    Truncated { after: Option<String> },
-    BadHeader { after: Option<String>, detail: String },
+    Truncated {
+        after: Option<String>,
+    },
+    BadHeader {
+        after: Option<String>,
+        detail: String,
+    },
     Limit(String),
 }
 
@@ -212,7 +217,7 @@ impl<R: SkipRead> TarReader<R> {
     }
 
     /// The underlying reader (positioned after the end-of-archive block once
-    /// [`next`](Self::next) returned `None`).
+    /// [`next_header`](Self::next_header) returned `None`).
     pub fn into_inner(self) -> R {
         self.r
     }
@@ -326,7 +331,7 @@ impl<R: SkipRead> TarReader<R> {
 
     /// The next entry's header, or `None` at the end of the archive (an
     /// end-of-archive block, or a clean end of stream between entries).
-    pub fn next(&mut self) -> Result<Option<Header>, TarError> {
+    pub fn next_header(&mut self) -> Result<Option<Header>, TarError> {
         if self.done {
             return Ok(None);
         }
@@ -359,7 +364,8 @@ impl<R: SkipRead> TarReader<R> {
             }
             check_checksum(&block).map_err(|d| self.bad(d))?;
             let flag = block[156];
-            let size = parse_number(&block[124..136]).map_err(|d| self.bad(format!("size: {d}")))?;
+            let size =
+                parse_number(&block[124..136]).map_err(|d| self.bad(format!("size: {d}")))?;
             let pad = (512 - size % 512) % 512;
             match flag {
                 b'x' | b'g' => {
@@ -425,14 +431,19 @@ impl<R: SkipRead> TarReader<R> {
             if let Some(l) = pax.link.take() {
                 link = l;
             }
-            let mode = parse_number(&block[100..108]).map_err(|d| self.bad(format!("mode: {d}")))?;
+            let mode =
+                parse_number(&block[100..108]).map_err(|d| self.bad(format!("mode: {d}")))?;
             let uid = match pax.uid {
                 Some(u) => u,
-                None => parse_number(&block[108..116]).map_err(|d| self.bad(format!("uid: {d}")))?,
+                None => {
+                    parse_number(&block[108..116]).map_err(|d| self.bad(format!("uid: {d}")))?
+                }
             };
             let gid = match pax.gid {
                 Some(g) => g,
-                None => parse_number(&block[116..124]).map_err(|d| self.bad(format!("gid: {d}")))?,
+                None => {
+                    parse_number(&block[116..124]).map_err(|d| self.bad(format!("gid: {d}")))?
+                }
             };
             let size = pax.size.unwrap_or(size);
             let kind = match flag {
@@ -460,7 +471,11 @@ impl<R: SkipRead> TarReader<R> {
             // Header-only types carry no data whatever their size field says
             // (hardlinks may carry data in PAX archives; honour the size).
             let data = match kind {
-                EntryType::Dir | EntryType::Symlink | EntryType::Char | EntryType::Block | EntryType::Fifo => 0,
+                EntryType::Dir
+                | EntryType::Symlink
+                | EntryType::Char
+                | EntryType::Block
+                | EntryType::Fifo => 0,
                 _ => size,
             };
             self.remaining = data;
@@ -496,7 +511,9 @@ fn check_checksum(block: &[u8; 512]) -> Result<(), String> {
     if want == unsigned || i64::try_from(want).ok() == Some(signed) {
         Ok(())
     } else {
-        Err(format!("checksum mismatch (header says {want}, block sums to {unsigned})"))
+        Err(format!(
+            "checksum mismatch (header says {want}, block sums to {unsigned})"
+        ))
     }
 }
 
@@ -556,8 +573,13 @@ fn parse_pax(data: &[u8], max_name: usize) -> Result<Pax, String> {
             return Err("PAX record length out of range".into());
         }
         let rec = &rest[sp + 1..len];
-        let rec = rec.strip_suffix(b"\n").ok_or("PAX record not ending in a newline")?;
-        let eq = rec.iter().position(|&b| b == b'=').ok_or("PAX record without `=`")?;
+        let rec = rec
+            .strip_suffix(b"\n")
+            .ok_or("PAX record not ending in a newline")?;
+        let eq = rec
+            .iter()
+            .position(|&b| b == b'=')
+            .ok_or("PAX record without `=`")?;
         let (k, v) = (&rec[..eq], &rec[eq + 1..]);
         let text = || -> Result<String, String> {
             if v.len() > max_name {
@@ -643,7 +665,7 @@ mod tests {
     fn all(bytes: &[u8]) -> Result<Vec<(Header, Vec<u8>)>, TarError> {
         let mut r = TarReader::new(bytes, TarLimits::default());
         let mut out = Vec::new();
-        while let Some(h) = r.next()? {
+        while let Some(h) = r.next_header()? {
             let mut d = Vec::new();
             r.read_data_to_end(&mut d)?;
             out.push((h, d));
@@ -656,7 +678,13 @@ mod tests {
         let long = format!("usr/{}/file", "d".repeat(150));
         let t = tar(&[
             ("etc/", b'5', b"", "", 0o755),
-            ("etc/passwd", b'0', b"root:x:0:0::/root:/bin/sh\n", "", 0o644),
+            (
+                "etc/passwd",
+                b'0',
+                b"root:x:0:0::/root:/bin/sh\n",
+                "",
+                0o644,
+            ),
             (&long, b'0', b"x", "", 0o644),
             ("bin/sh", b'2', b"", "busybox", 0o777),
             ("bin/ash", b'1', b"", "bin/busybox", 0o755),
@@ -696,7 +724,10 @@ mod tests {
     fn truncation_and_garbage_are_errors() {
         let t = tar(&[("a", b'0', &[7u8; 3000], "", 0o644)]);
         for cut in [100, 512, 1000, 3000] {
-            assert!(matches!(all(&t[..cut]), Err(TarError::Truncated { .. })), "cut {cut}");
+            assert!(
+                matches!(all(&t[..cut]), Err(TarError::Truncated { .. })),
+                "cut {cut}"
+            );
         }
         let mut bad = t.clone();
         bad[0] ^= 1;
@@ -713,9 +744,15 @@ mod tests {
         t.extend_from_slice(&header("p", b'x', 1 << 30, "", 0));
         assert!(matches!(all(&t), Err(TarError::Limit(_))));
         let t = tar(&[("a", b'0', b"", "", 0), ("b", b'0', b"", "", 0)]);
-        let mut r = TarReader::new(&t[..], TarLimits { max_entries: 1, ..TarLimits::default() });
-        assert!(r.next().is_ok());
-        assert!(matches!(r.next(), Err(TarError::Limit(_))));
+        let mut r = TarReader::new(
+            &t[..],
+            TarLimits {
+                max_entries: 1,
+                ..TarLimits::default()
+            },
+        );
+        assert!(r.next_header().is_ok());
+        assert!(matches!(r.next_header(), Err(TarError::Limit(_))));
     }
 
     #[test]
@@ -725,6 +762,8 @@ mod tests {
         assert_eq!(parse_number(&[0x80, 0, 0, 0, 0, 0, 0, 1, 0]), Ok(256));
         assert!(parse_number(&[0xff; 12]).is_err());
         assert!(parse_number(b"9").is_err());
-        assert!(parse_number(&[0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(
+            parse_number(&[0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err()
+        );
     }
 }

@@ -114,16 +114,17 @@ impl Tree {
             keys.push(p.into());
         }
         for k in keys {
-            if let Some(n) = self.nodes.remove(&k) {
-                if n.kind == Kind::File && n.size > 0 {
-                    self.hidden.push(Hidden {
-                        path: k.to_string(),
-                        bytes: n.size,
-                        layer: n.changed,
-                        hidden_by: layer,
-                        how,
-                    });
-                }
+            if let Some(n) = self.nodes.remove(&k)
+                && n.kind == Kind::File
+                && n.size > 0
+            {
+                self.hidden.push(Hidden {
+                    path: k.to_string(),
+                    bytes: n.size,
+                    layer: n.changed,
+                    hidden_by: layer,
+                    how,
+                });
             }
         }
     }
@@ -177,8 +178,17 @@ impl Tree {
             }
             self.ensure_parents(&e.path, layer);
             let mut added = layer;
-            if let Some(old) = self.nodes.get(&*e.path).map(|o| (o.added, o.kind, o.size, o.changed)) {
-                let old = Old { added: old.0, kind: old.1, size: old.2, changed: old.3 };
+            if let Some(old) = self
+                .nodes
+                .get(&*e.path)
+                .map(|o| (o.added, o.kind, o.size, o.changed))
+            {
+                let old = Old {
+                    added: old.0,
+                    kind: old.1,
+                    size: old.2,
+                    changed: old.3,
+                };
                 added = old.added;
                 if old.kind == Kind::Dir && e.kind != Kind::Dir {
                     self.remove_subtree(&e.path, layer, HiddenBy::Overwritten, false);
@@ -230,7 +240,10 @@ impl Tree {
             }
             cur.push(c);
             let here = cur.join("/");
-            let node = self.nodes.get(here.as_str()).ok_or_else(|| ResolveError::NotFound(here.clone()))?;
+            let node = self
+                .nodes
+                .get(here.as_str())
+                .ok_or_else(|| ResolveError::NotFound(here.clone()))?;
             if node.kind == Kind::Symlink {
                 links += 1;
                 if links > 40 {
@@ -254,7 +267,10 @@ impl Tree {
         if here.is_empty() {
             return Err(ResolveError::NotFound(String::new()));
         }
-        let node = self.nodes.get(here.as_str()).ok_or_else(|| ResolveError::NotFound(here.clone()))?;
+        let node = self
+            .nodes
+            .get(here.as_str())
+            .ok_or_else(|| ResolveError::NotFound(here.clone()))?;
         if node.kind == Kind::Hardlink
             && let Some(t) = node.link.as_deref()
             && let Some(target) = self.nodes.get(t)
@@ -269,8 +285,16 @@ impl Tree {
     /// Entries directly in a directory (relative path, no trailing slash).
     pub fn children(&self, dir: &str) -> Vec<(&str, &Node)> {
         use std::ops::Bound::{Excluded, Included};
-        let lo = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-        let hi = if dir.is_empty() { "\u{10ffff}".to_string() } else { subtree_end(dir) };
+        let lo = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let hi = if dir.is_empty() {
+            "\u{10ffff}".to_string()
+        } else {
+            subtree_end(dir)
+        };
         self.nodes
             .range::<str, _>((Included(lo.as_str()), Excluded(hi.as_str())))
             .filter(|(k, _)| !k[lo.len()..].contains('/'))

@@ -66,7 +66,10 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
             {
                 *last = format!(".wh.{last}");
             }
-            nodes.insert(key, (e.size as i64, e.kind == Kind::Dir, e.kind == Kind::Whiteout));
+            nodes.insert(
+                key,
+                (e.size as i64, e.kind == Kind::Dir, e.kind == Kind::Whiteout),
+            );
         }
         // Whiteout sizes against the lower stack, in dive's visit order
         // (leaves in name order); a whiteout of a path the stack lacks
@@ -76,9 +79,7 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
                 continue; // not a leaf
             }
             let mut real = comps.clone();
-            if *whiteout
-                && let Some(last) = real.last_mut()
-            {
+            if *whiteout && let Some(last) = real.last_mut() {
                 *last = last.trim_start_matches(".wh.").to_string();
             }
             let path = real.join("/");
@@ -131,13 +132,21 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
             wasted += d.cumulative;
         }
     }
-    let efficiency = if cum_sum == 0 { 1.0 } else { min_sum as f64 / cum_sum as f64 };
+    let efficiency = if cum_sum == 0 {
+        1.0
+    } else {
+        min_sum as f64 / cum_sum as f64
+    };
     let user: u64 = layer_sizes.iter().skip(1).sum();
     let wasted = u64::try_from(wasted).unwrap_or(0);
     DiveFigures {
         efficiency,
         wasted_bytes: wasted,
-        user_wasted_percent: if user == 0 { f64::NAN } else { wasted as f64 / user as f64 },
+        user_wasted_percent: if user == 0 {
+            f64::NAN
+        } else {
+            wasted as f64 / user as f64
+        },
         layer_sizes,
     }
 }
@@ -149,9 +158,9 @@ fn subtree<'a>(
 ) -> impl Iterator<Item = (&'a String, &'a (i64, bool))> + 'a {
     let lo = path.to_string();
     let hi = format!("{path}0");
-    stacked
-        .range(lo..hi)
-        .filter(move |(k, _)| k.as_str() == path || (k.len() > path.len() && k.as_bytes()[path.len()] == b'/'))
+    stacked.range(lo..hi).filter(move |(k, _)| {
+        k.as_str() == path || (k.len() > path.len() && k.as_bytes()[path.len()] == b'/')
+    })
 }
 
 /// Bytes of file versions invisible in the final image.

@@ -21,8 +21,10 @@ pub struct ImageArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Platform to pick from a multi-platform image (os/arch[/variant]).
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
+    /// (default linux/amd64; when given, a single-platform image for another
+    /// platform is an error).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
     /// Speak plain HTTP to this registry (repeatable; loopback always is).
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
@@ -65,27 +67,41 @@ pub struct ImageArgs {
 }
 
 fn matches(code: &str, list: &[String]) -> bool {
-    list.iter().any(|p| !p.is_empty() && code.starts_with(p.trim()))
+    list.iter()
+        .any(|p| !p.is_empty() && code.starts_with(p.trim()))
 }
 
 pub fn run(args: ImageArgs) -> u8 {
     let Some(format) = Format::parse(&args.format) else {
-        error(format!("unknown format {:?} (one of: {})", args.format, Format::NAMES.join(", ")));
+        error(format!(
+            "unknown format {:?} (one of: {})",
+            args.format,
+            Format::NAMES.join(", ")
+        ));
         return EXIT_ERROR;
     };
     let Some(threshold) = Threshold::parse(&args.failure_threshold) else {
-        error(format!("unknown failure threshold {:?}", args.failure_threshold));
+        error(format!(
+            "unknown failure threshold {:?}",
+            args.failure_threshold
+        ));
         return EXIT_ERROR;
     };
     let Some(platform) = plimsoll_oci::Platform::parse(&args.platform) else {
-        error(format!("--platform {:?} is not os/arch[/variant]", args.platform));
+        error(format!(
+            "--platform {:?} is not os/arch[/variant]",
+            args.platform
+        ));
         return EXIT_ERROR;
     };
     let mut settings = Settings {
         min_go_version: args.min_go_version.clone(),
         ..Settings::default()
     };
-    let dive_ci = args.dive_ci.clone().or_else(|| Some(PathBuf::from(".dive-ci")).filter(|p| p.is_file()));
+    let dive_ci = args
+        .dive_ci
+        .clone()
+        .or_else(|| Some(PathBuf::from(".dive-ci")).filter(|p| p.is_file()));
     if let Some(p) = &dive_ci {
         match std::fs::read_to_string(p) {
             Ok(t) => {
@@ -102,6 +118,7 @@ pub fn run(args: ImageArgs) -> u8 {
     }
     let mut opts = plimsoll_image::Options {
         platform,
+        platform_explicit: args.platform.is_some(),
         insecure_registries: args.insecure_registry.clone(),
         ..Default::default()
     };
@@ -120,8 +137,15 @@ pub fn run(args: ImageArgs) -> u8 {
     let show_progress = !args.no_progress && std::io::stderr().is_terminal();
     let progress = move |done: usize, total: usize, bytes: u64| {
         if show_progress {
-            let of = if total > 0 { format!("/{total}") } else { String::new() };
-            eprint!("\r\x1b[2Kreading layers: {done}{of} done, last {}", human(bytes));
+            let of = if total > 0 {
+                format!("/{total}")
+            } else {
+                String::new()
+            };
+            eprint!(
+                "\r\x1b[2Kreading layers: {done}{of} done, last {}",
+                human(bytes)
+            );
             let _ = std::io::stderr().flush();
         }
     };
@@ -138,7 +162,10 @@ pub fn run(args: ImageArgs) -> u8 {
     };
     let facts = plimsoll_image::facts::facts(&image);
     let mut findings = plimsoll_image_rules::check(&image, &facts, &settings);
-    findings.retain(|f| (args.select.is_empty() || matches(&f.code, &args.select)) && !matches(&f.code, &args.ignore));
+    findings.retain(|f| {
+        (args.select.is_empty() || matches(&f.code, &args.select))
+            && !matches(&f.code, &args.ignore)
+    });
     let fails = !args.no_fail && findings.iter().any(|f| threshold.fails(f.severity));
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort_unstable();
@@ -149,7 +176,8 @@ pub fn run(args: ImageArgs) -> u8 {
         .map(|r| r.info())
         .collect();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal;
+    let color =
+        !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal;
     let facts_json = serde_json::to_value(&facts).ok();
     let report = Report {
         findings,
@@ -164,7 +192,8 @@ pub fn run(args: ImageArgs) -> u8 {
         text = format!("{}\n{text}", overview(&facts));
     }
     let written = match &args.output {
-        Some(p) => std::fs::write(p, text.as_bytes()).map_err(|e| format!("{}: cannot write report: {e}", p.display())),
+        Some(p) => std::fs::write(p, text.as_bytes())
+            .map_err(|e| format!("{}: cannot write report: {e}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -215,17 +244,34 @@ fn overview(f: &Facts) -> String {
     for l in &f.layers {
         let cmd = l.created_by.as_deref().unwrap_or("(no history)");
         let cmd: String = cmd.chars().take(90).collect();
-        s.push_str(&format!("  {:>3}  {:>10}  {}\n", l.index, human(l.files_bytes), cmd.replace('\n', " ")));
+        s.push_str(&format!(
+            "  {:>3}  {:>10}  {}\n",
+            l.index,
+            human(l.files_bytes),
+            cmd.replace('\n', " ")
+        ));
     }
-    let fails = f.binaries.iter().filter(|b| b.verdict == Verdict::Fails).count();
+    let fails = f
+        .binaries
+        .iter()
+        .filter(|b| b.verdict == Verdict::Fails)
+        .count();
     if let Some(e) = f.binaries.iter().find(|b| b.entrypoint) {
         s.push_str(&format!(
             "entrypoint {}: {} ({})\n",
             e.path,
-            if e.verdict == Verdict::Runs { "runs" } else { "FAILS" },
+            if e.verdict == Verdict::Runs {
+                "runs"
+            } else {
+                "FAILS"
+            },
             e.reason
         ));
     }
-    s.push_str(&format!("binaries: {} checked, {} will not start\n", f.binaries.len(), fails));
+    s.push_str(&format!(
+        "binaries: {} checked, {} will not start\n",
+        f.binaries.len(),
+        fails
+    ));
     s
 }

@@ -51,7 +51,11 @@ pub fn list(args: RulesArgs) -> u8 {
                     })
                 })
                 .collect();
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            );
         }
         "markdown" | "md" => {
             let _ = writeln!(out, "| code | severity | category | checks |");
@@ -62,7 +66,8 @@ pub fn list(args: RulesArgs) -> u8 {
                 } else {
                     format!("off ({})", r.info.severity)
                 };
-                let _ = writeln!(out, 
+                let _ = writeln!(
+                    out,
                     "| {} | {} | {} | {} |",
                     r.info.code,
                     sev,
@@ -72,14 +77,19 @@ pub fn list(args: RulesArgs) -> u8 {
             }
         }
         "tty" => {
-            let _ = writeln!(out, "{:<8} {:<8} {:<11} SUMMARY", "CODE", "SEVERITY", "CATEGORY");
+            let _ = writeln!(
+                out,
+                "{:<8} {:<8} {:<11} SUMMARY",
+                "CODE", "SEVERITY", "CATEGORY"
+            );
             for r in &rules {
                 let sev = if r.enabled_by_default {
                     r.info.severity.to_string()
                 } else {
                     "off".to_string()
                 };
-                let _ = writeln!(out, 
+                let _ = writeln!(
+                    out,
                     "{:<8} {:<8} {:<11} {}",
                     r.info.code, sev, r.info.category, r.info.summary
                 );
@@ -116,7 +126,8 @@ pub fn show(code: &str) -> u8 {
             let mut out = String::new();
             let _ = write!(out, "{}", r.info.doc);
             let _ = writeln!(out);
-            let _ = writeln!(out, 
+            let _ = writeln!(
+                out,
                 "Default severity: {}{}. Category: {}.",
                 r.info.severity,
                 if r.enabled_by_default {

@@ -14,7 +14,11 @@ fn fixtures() -> PathBuf {
     let d = std::env::var_os("PLIMSOLL_FIXTURES_DIR").map(PathBuf::from).expect(
         "PLIMSOLL_FIXTURES_DIR is not set: run the suite with scripts/test.sh, which builds the image fixtures",
     );
-    assert!(d.join("ground-truth.json").is_file(), "{} has no ground-truth.json", d.display());
+    assert!(
+        d.join("ground-truth.json").is_file(),
+        "{} has no ground-truth.json",
+        d.display()
+    );
     d
 }
 
@@ -44,7 +48,12 @@ fn json(o: &Output) -> Value {
 
 fn analyse(reference: &str) -> Value {
     let o = run(&[reference, "--format", "json", "--no-fail"]);
-    assert_eq!(code(&o), 0, "{reference}: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        code(&o),
+        0,
+        "{reference}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     json(&o)
 }
 
@@ -59,7 +68,10 @@ fn ground_truth() -> serde_json::Map<String, Value> {
 /// Every way the fixture exists on disk.
 fn references(dir: &Path, name: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (file, prefix) in [(format!("{name}.docker.tar"), "docker-archive:"), (format!("{name}.oci.tar"), "oci-archive:")] {
+    for (file, prefix) in [
+        (format!("{name}.docker.tar"), "docker-archive:"),
+        (format!("{name}.oci.tar"), "oci-archive:"),
+    ] {
         if dir.join(&file).is_file() {
             out.push(format!("{prefix}{}", dir.join(file).display()));
         }
@@ -80,7 +92,11 @@ fn entrypoint(facts: &Value) -> &Value {
 /// The words of the runtime's error that the prediction must also say.
 fn key_phrases(stderr: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for p in ["no such file or directory", "permission denied", "exec format error"] {
+    for p in [
+        "no such file or directory",
+        "permission denied",
+        "exec format error",
+    ] {
         if stderr.contains(p) {
             out.push(p.to_string());
         }
@@ -98,7 +114,11 @@ fn key_phrases(stderr: &str) -> Vec<String> {
 fn predictions_match_what_podman_did() {
     let dir = fixtures();
     let truth = ground_truth();
-    assert!(truth.len() >= 10, "expected at least 10 fixtures, got {}", truth.len());
+    assert!(
+        truth.len() >= 10,
+        "expected at least 10 fixtures, got {}",
+        truth.len()
+    );
     let mut checked = 0;
     for (name, t) in &truth {
         let outcome = t["outcome"].as_str().unwrap();
@@ -115,14 +135,30 @@ fn predictions_match_what_podman_did() {
                 e["reason"],
                 t["stderr"]
             );
-            let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
-            assert_eq!(codes.contains(&"PR001"), outcome == "fails", "{r}: PR001 iff the entrypoint fails: {codes:?}");
+            let codes: Vec<&str> = d["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["code"].as_str())
+                .collect();
+            assert_eq!(
+                codes.contains(&"PR001"),
+                outcome == "fails",
+                "{r}: PR001 iff the entrypoint fails: {codes:?}"
+            );
             if outcome == "fails" {
                 let reason = e["reason"].as_str().unwrap();
                 let phrases = key_phrases(t["stderr"].as_str().unwrap_or(""));
-                assert!(!phrases.is_empty(), "{name}: podman's error has no known phrase: {}", t["stderr"]);
+                assert!(
+                    !phrases.is_empty(),
+                    "{name}: podman's error has no known phrase: {}",
+                    t["stderr"]
+                );
                 for p in phrases {
-                    assert!(reason.contains(&p), "{r}: reason {reason:?} lacks podman's {p:?}");
+                    assert!(
+                        reason.contains(&p),
+                        "{r}: reason {reason:?} lacks podman's {p:?}"
+                    );
                 }
             }
             checked += 1;
@@ -145,8 +181,17 @@ fn dive_figures(archive: &Path) -> (f64, u64, f64) {
         .expect("dive runs");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     let grab = |key: &str| -> String {
-        let line = text.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_else(|| panic!("dive printed no {key}: {text}"));
-        line.split(':').nth(1).unwrap().split_whitespace().next().unwrap().to_string()
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("dive printed no {key}: {text}"));
+        line.split(':')
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
     };
     (
         grab("efficiency").parse().unwrap(),
@@ -169,14 +214,27 @@ fn size_figures_equal_dive() {
         let (eff, wasted, uwp) = dive_figures(&archive);
         let d = analyse(&format!("docker-archive:{}", archive.display()));
         let f = &d["facts"];
-        assert_eq!(f["wasted_bytes"].as_u64(), Some(wasted), "{name}: wastedBytes");
+        assert_eq!(
+            f["wasted_bytes"].as_u64(),
+            Some(wasted),
+            "{name}: wastedBytes"
+        );
         // dive prints percentages with four decimals.
         let ours = f["efficiency"].as_f64().unwrap() * 100.0;
-        assert!((ours - eff).abs() < 0.00006, "{name}: efficiency {ours} vs dive {eff}");
+        assert!(
+            (ours - eff).abs() < 0.00006,
+            "{name}: efficiency {ours} vs dive {eff}"
+        );
         let ours_uwp = f["user_wasted_percent"].as_f64().unwrap_or(0.0) * 100.0;
-        assert!((ours_uwp - uwp).abs() < 0.00006 || (uwp == 0.0 && ours_uwp == 0.0), "{name}: userWastedPercent {ours_uwp} vs dive {uwp}");
+        assert!(
+            (ours_uwp - uwp).abs() < 0.00006 || (uwp == 0.0 && ours_uwp == 0.0),
+            "{name}: userWastedPercent {ours_uwp} vs dive {uwp}"
+        );
         // Reclaimable never exceeds dive's count, which includes the visible copy.
-        assert!(f["reclaimable_bytes"].as_u64().unwrap() <= wasted.max(f["reclaimable_bytes"].as_u64().unwrap()));
+        assert!(
+            f["reclaimable_bytes"].as_u64().unwrap()
+                <= wasted.max(f["reclaimable_bytes"].as_u64().unwrap())
+        );
         compared += 1;
     }
     assert!(compared >= 9, "compared only {compared} images with dive");
@@ -185,18 +243,36 @@ fn size_figures_equal_dive() {
 #[test]
 fn bloated_image_explains_its_waste() {
     let dir = fixtures();
-    let d = analyse(&format!("docker-archive:{}", dir.join("bloated-go.docker.tar").display()));
+    let d = analyse(&format!(
+        "docker-archive:{}",
+        dir.join("bloated-go.docker.tar").display()
+    ));
     let f = &d["facts"];
     let reclaimable = f["reclaimable_bytes"].as_u64().unwrap();
     let wasted = f["wasted_bytes"].as_u64().unwrap();
-    assert!(reclaimable > 0 && reclaimable < wasted, "reclaimable {reclaimable} must be positive and below dive's double count {wasted}");
+    assert!(
+        reclaimable > 0 && reclaimable < wasted,
+        "reclaimable {reclaimable} must be positive and below dive's double count {wasted}"
+    );
     let top = f["top_wasted"].as_array().unwrap();
     assert!(!top.is_empty());
-    assert!(top[0]["created_by"].is_string() && top[0]["hidden_by_command"].is_string(), "{}", top[0]);
+    assert!(
+        top[0]["created_by"].is_string() && top[0]["hidden_by_command"].is_string(),
+        "{}",
+        top[0]
+    );
     assert!(f["layers"].as_array().unwrap().len() >= 6);
-    let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
     for want in ["PI007", "PI008"] {
-        assert!(codes.contains(&want), "bloated image lacks {want}: {codes:?}");
+        assert!(
+            codes.contains(&want),
+            "bloated image lacks {want}: {codes:?}"
+        );
     }
 }
 
@@ -205,10 +281,19 @@ fn every_source_gives_the_same_facts() {
     let dir = fixtures();
     for name in ["static-go-scratch", "bloated-go", "cgo-go-bookworm"] {
         let all: Vec<Value> = references(&dir, name).iter().map(|r| analyse(r)).collect();
-        assert_eq!(all.len(), 3, "{name}: expected docker-archive, oci-archive and oci layout");
+        assert_eq!(
+            all.len(),
+            3,
+            "{name}: expected docker-archive, oci-archive and oci layout"
+        );
         let key = |v: &Value| {
             let f = &v["facts"];
-            let diff_ids: Vec<Value> = f["layers"].as_array().unwrap().iter().map(|l| l["diff_id"].clone()).collect();
+            let diff_ids: Vec<Value> = f["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["diff_id"].clone())
+                .collect();
             (
                 diff_ids,
                 f["files"].clone(),
@@ -229,7 +314,12 @@ fn corrupt_and_missing_inputs_exit_2_with_the_blob_named() {
     let tmp = tempfile::tempdir().unwrap();
     // Flip one byte inside a layer blob of an OCI layout.
     let layout = tmp.path().join("l.oci");
-    let status = Command::new("cp").arg("-r").arg(dir.join("static-go-scratch.oci")).arg(&layout).status().unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(dir.join("static-go-scratch.oci"))
+        .arg(&layout)
+        .status()
+        .unwrap();
     assert!(status.success());
     let blobs = layout.join("blobs/sha256");
     let mut biggest: Option<(u64, PathBuf)> = None;
@@ -249,7 +339,10 @@ fn corrupt_and_missing_inputs_exit_2_with_the_blob_named() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(code(&o), 2, "{err}");
     let hex = blob.file_name().unwrap().to_string_lossy().to_string();
-    assert!(err.contains(&hex[..12]) && (err.contains("digest mismatch") || err.contains("layer")), "{err}");
+    assert!(
+        err.contains(&hex[..12]) && (err.contains("digest mismatch") || err.contains("layer")),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 
     // A truncated docker-archive.
@@ -261,17 +354,28 @@ fn corrupt_and_missing_inputs_exit_2_with_the_blob_named() {
 
     // Not an archive at all, a missing file, a bad platform, a bad reference.
     let junk = tmp.path().join("junk.tar");
-    std::fs::write(&junk, b"this is not a tar file, not even close. ".repeat(100)).unwrap();
+    std::fs::write(
+        &junk,
+        b"this is not a tar file, not even close. ".repeat(100),
+    )
+    .unwrap();
     for args in [
         vec![format!("docker-archive:{}", junk.display())],
         vec!["docker-archive:/nonexistent/x.tar".to_string()],
-        vec![format!("oci:{}", dir.join("static-go-scratch.oci").display()), "--platform".into(), "linux/s390x".into()],
+        vec![
+            format!("oci:{}", dir.join("static-go-scratch.oci").display()),
+            "--platform".into(),
+            "linux/s390x".into(),
+        ],
         vec!["UPPER/Case:tag".to_string()],
     ] {
         let o = bin().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(code(&o), 2, "{args:?}: {err}");
-        assert!(err.starts_with("plimsoll: error:") && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            err.starts_with("plimsoll: error:") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -281,16 +385,31 @@ fn dive_ci_thresholds_gate_the_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     let ci = tmp.path().join(".dive-ci");
     std::fs::write(&ci, "rules:\n  lowestEfficiency: 0.9999\n  highestWastedBytes: 1MB\n  highestUserWastedPercent: 0.001\n").unwrap();
-    let r = format!("docker-archive:{}", dir.join("bloated-go.docker.tar").display());
-    let o = bin().args([r.as_str(), "--format", "json", "-t", "warning"]).current_dir(tmp.path()).output().unwrap();
+    let r = format!(
+        "docker-archive:{}",
+        dir.join("bloated-go.docker.tar").display()
+    );
+    let o = bin()
+        .args([r.as_str(), "--format", "json", "-t", "warning"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
     let d = json(&o);
-    let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
+    let codes: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
     for want in ["PS001", "PS002", "PS003"] {
         assert!(codes.contains(&want), "{want} missing: {codes:?}");
     }
     // The same image passes dive's defaults for efficiency.
-    let o = bin().args([r.as_str(), "--format", "json", "--select", "PS001"]).output().unwrap();
+    let o = bin()
+        .args([r.as_str(), "--format", "json", "--select", "PS001"])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 0);
 }
 
@@ -310,7 +429,11 @@ impl Drop for Registry {
 
 fn registry() -> Registry {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let cfg = dir.path().join("config.yml");
     std::fs::write(
         &cfg,
@@ -329,7 +452,11 @@ fn registry() -> Registry {
         .expect("docker-registry (package docker-registry) runs");
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Registry { child, port, _dir: dir };
+            return Registry {
+                child,
+                port,
+                _dir: dir,
+            };
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -348,17 +475,40 @@ fn registry_reference_gives_the_same_facts_as_the_archive() {
             .arg(format!("docker://{dest}"))
             .output()
             .expect("skopeo runs");
-        assert!(o.status.success(), "skopeo: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let remote = analyse(&dest);
-        let local = analyse(&format!("oci:{}", dir.join(format!("{name}.oci")).display()));
-        for k in ["efficiency", "wasted_bytes", "reclaimable_bytes", "files", "visible_bytes"] {
+        let local = analyse(&format!(
+            "oci:{}",
+            dir.join(format!("{name}.oci")).display()
+        ));
+        for k in [
+            "efficiency",
+            "wasted_bytes",
+            "reclaimable_bytes",
+            "files",
+            "visible_bytes",
+        ] {
             assert_eq!(remote["facts"][k], local["facts"][k], "{name}: {k}");
         }
-        assert_eq!(entrypoint(&remote["facts"])["verdict"], entrypoint(&local["facts"])["verdict"]);
-        assert!(remote["facts"]["manifest_digest"].as_str().is_some_and(|d| d.starts_with("sha256:")));
+        assert_eq!(
+            entrypoint(&remote["facts"])["verdict"],
+            entrypoint(&local["facts"])["verdict"]
+        );
+        assert!(
+            remote["facts"]["manifest_digest"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("sha256:"))
+        );
     }
     let o = run(&[&format!("127.0.0.1:{}/fixtures/nope:v1", reg.port)]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(code(&o), 2, "{err}");
-    assert!(err.contains("MANIFEST_UNKNOWN") || err.contains("not found") || err.contains("404"), "{err}");
+    assert!(
+        err.contains("MANIFEST_UNKNOWN") || err.contains("not found") || err.contains("404"),
+        "{err}"
+    );
 }

@@ -58,8 +58,16 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 .with_fix("ENTRYPOINT [\"/app/server\"]"),
         );
     }
-    for b in cx.facts.binaries.iter().filter(|b| b.entrypoint && b.verdict == Verdict::Fails) {
-        out.push(Hit::new(format!("entrypoint {} will not start: {}", b.path, b.reason)));
+    for b in cx
+        .facts
+        .binaries
+        .iter()
+        .filter(|b| b.entrypoint && b.verdict == Verdict::Fails)
+    {
+        out.push(Hit::new(format!(
+            "entrypoint {} will not start: {}",
+            b.path, b.reason
+        )));
     }
     out
 }

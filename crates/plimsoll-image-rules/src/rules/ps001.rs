@@ -37,7 +37,9 @@ pub const META: Meta = Meta {
 };
 
 pub fn check(cx: &Context) -> Vec<Hit> {
-    let Some(min) = cx.settings.lowest_efficiency else { return vec![] };
+    let Some(min) = cx.settings.lowest_efficiency else {
+        return vec![];
+    };
     if cx.facts.efficiency >= min {
         return vec![];
     }
