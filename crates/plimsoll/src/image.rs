@@ -87,11 +87,12 @@ pub fn run(args: ImageArgs) -> u8 {
         ));
         return EXIT_ERROR;
     };
-    let Some(platform) = plimsoll_oci::Platform::parse(&args.platform) else {
-        error(format!(
-            "--platform {:?} is not os/arch[/variant]",
-            args.platform
-        ));
+    let platform_arg = args
+        .platform
+        .clone()
+        .unwrap_or_else(|| "linux/amd64".into());
+    let Some(platform) = plimsoll_oci::Platform::parse(&platform_arg) else {
+        error(format!("--platform {platform_arg:?} is not os/arch[/variant]"));
         return EXIT_ERROR;
     };
     let mut settings = Settings {
@@ -118,6 +119,7 @@ pub fn run(args: ImageArgs) -> u8 {
     }
     let mut opts = plimsoll_image::Options {
         platform,
+        platform_explicit: args.platform.is_some(),
         platform_explicit: args.platform.is_some(),
         insecure_registries: args.insecure_registry.clone(),
         ..Default::default()
