@@ -120,7 +120,6 @@ pub fn run(args: ImageArgs) -> u8 {
     let mut opts = plimsoll_image::Options {
         platform,
         platform_explicit: args.platform.is_some(),
-        platform_explicit: args.platform.is_some(),
         insecure_registries: args.insecure_registry.clone(),
         ..Default::default()
     };
