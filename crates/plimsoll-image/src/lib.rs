@@ -377,7 +377,7 @@ mod remote {
         let manifest = docs.get("manifest.json").ok_or_else(|| {
             ImageError::Input(format!("{origin}: the export has no manifest.json"))
         })?;
-        let list: Vec<ArchiveManifest> = serde_json::from_slice(manifest)
+        let list: Vec<source::ArchiveManifest> = serde_json::from_slice(manifest)
             .map_err(|e| ImageError::Input(format!("{origin}: manifest.json: {e}")))?;
         let m = list
             .into_iter()
@@ -429,14 +429,6 @@ mod remote {
             },
             listings,
         ))
-    }
-
-    #[derive(serde::Deserialize)]
-    struct ArchiveManifest {
-        #[serde(rename = "Config")]
-        config: String,
-        #[serde(rename = "Layers", default)]
-        layers: Vec<String>,
     }
 
     /// The current tar member as a reader, with its first bytes already

@@ -80,6 +80,27 @@ pub struct Binary {
     pub size: u64,
 }
 
+impl Binary {
+    /// A binary that does not run (until a check says otherwise).
+    pub fn failing(path: &str, entrypoint: bool, cause: Cause, reason: String) -> Binary {
+        Binary {
+            path: path.to_string(),
+            verdict: Verdict::Fails,
+            reason,
+            cause,
+            entrypoint,
+            kind: "other",
+            linkage: None,
+            libc: None,
+            interpreter: None,
+            glibc_required: None,
+            glibc_available: None,
+            layer: 0,
+            size: 0,
+        }
+    }
+}
+
 /// The runtime user, as the config names it and as `/etc/passwd` resolves it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct User {
@@ -354,21 +375,7 @@ impl<'a> Runtime<'a> {
 
     /// Predicts whether `path` can be executed.
     pub fn check(&mut self, path: &str, entrypoint: bool) -> Binary {
-        let mut b = Binary {
-            path: path.to_string(),
-            verdict: Verdict::Fails,
-            reason: String::new(),
-            cause: Cause::None,
-            entrypoint,
-            kind: "other",
-            linkage: None,
-            libc: None,
-            interpreter: None,
-            glibc_required: None,
-            glibc_available: None,
-            layer: 0,
-            size: 0,
-        };
+        let mut b = Binary::failing(path, entrypoint, Cause::None, String::new());
         match self.check_exec(path, path, 0, &mut b) {
             Ok(reason) => {
                 b.verdict = Verdict::Runs;
@@ -861,21 +868,7 @@ pub fn binaries(tree: &Tree, config: &ImageConfig) -> (User, Vec<Binary>) {
                 }
                 b
             }
-            Err(e) => Binary {
-                path: prog.clone(),
-                verdict: Verdict::Fails,
-                reason: e,
-                cause: Cause::NotFound,
-                entrypoint: true,
-                kind: "other",
-                linkage: None,
-                libc: None,
-                interpreter: None,
-                glibc_required: None,
-                glibc_available: None,
-                layer: 0,
-                size: 0,
-            },
+            Err(e) => Binary::failing(prog, true, Cause::NotFound, e),
         };
         out.push(b);
     }

@@ -446,12 +446,13 @@ fn finish_manifest<B: Blobs>(
     })
 }
 
+/// One image of a docker-archive's `manifest.json`.
 #[derive(serde::Deserialize)]
-struct ArchiveManifest {
+pub(crate) struct ArchiveManifest {
     #[serde(rename = "Config")]
-    config: String,
+    pub config: String,
     #[serde(rename = "Layers", default)]
-    layers: Vec<String>,
+    pub layers: Vec<String>,
 }
 
 fn digest_of_member(name: &str) -> Option<Digest> {

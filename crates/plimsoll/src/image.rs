@@ -1,7 +1,7 @@
 //! `plimsoll image`: an image in, facts and findings out.
 
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error};
-use plimsoll_core::{Severity, Threshold};
+use plimsoll_core::Threshold;
 use plimsoll_image::facts::Facts;
 use plimsoll_image::run::Verdict;
 use plimsoll_image_rules::{Settings, human};
@@ -92,7 +92,9 @@ pub fn run(args: ImageArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| "linux/amd64".into());
     let Some(platform) = plimsoll_oci::Platform::parse(&platform_arg) else {
-        error(format!("--platform {platform_arg:?} is not os/arch[/variant]"));
+        error(format!(
+            "--platform {platform_arg:?} is not os/arch[/variant]"
+        ));
         return EXIT_ERROR;
     };
     let mut settings = Settings {
@@ -192,23 +194,11 @@ pub fn run(args: ImageArgs) -> u8 {
     if format == Format::Tty {
         text = format!("{}\n{text}", overview(&facts));
     }
-    let written = match &args.output {
-        Some(p) => std::fs::write(p, text.as_bytes())
-            .map_err(|e| format!("{}: cannot write report: {e}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write report: {e}")),
-            }
-        }
-    };
+    let written = crate::write_report(args.output.as_deref(), &text);
     if let Err(e) = written {
         error(e);
         return EXIT_ERROR;
     }
-    let _ = Severity::Error;
     if fails { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
 

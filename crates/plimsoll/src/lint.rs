@@ -8,7 +8,7 @@ use plimsoll_lint::DockerIgnore;
 use plimsoll_report::{Format, Report, TtyOptions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -332,19 +332,7 @@ pub fn run(args: LintArgs) -> u8 {
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal;
     let text = plimsoll_report::render(format, &report, &TtyOptions { color });
-    let written = match &args.output {
-        Some(p) => std::fs::write(p, text.as_bytes())
-            .map_err(|e| format!("{}: cannot write report: {e}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                // A closed pipe (`| head`) is not an error worth a message.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write report: {e}")),
-            }
-        }
-    };
+    let written = crate::write_report(args.output.as_deref(), &text);
     if let Err(e) = written {
         error(e);
         return EXIT_ERROR;

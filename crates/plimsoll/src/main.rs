@@ -48,6 +48,24 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// Writes a rendered report to `output` or standard output; a closed pipe
+/// (`| head`) is not an error.
+pub fn write_report(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match output {
+        Some(p) => std::fs::write(p, text.as_bytes())
+            .map_err(|e| format!("{}: cannot write report: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write report: {e}")),
+            }
+        }
+    }
+}
+
 /// Prints an error the way every command does.
 pub fn error(msg: impl std::fmt::Display) {
     eprintln!("plimsoll: error: {msg}");
