@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
             br#"{"architecture":"amd64","os":"linux","config":{"User":"app","Entrypoint":["/bin/sh","-c","x"],"Env":["PATH=/usr/bin:/bin"]}}"#,
         )
         .expect("fixed config parses");
-        let img = plimsoll_image::Image::from_listings("fuzz", config, vec![listing.clone(), listing]);
+        let img =
+            plimsoll_image::Image::from_listings("fuzz", config, vec![listing.clone(), listing]);
         let _ = plimsoll_image::facts::facts(&img);
     }
 });
