@@ -14,8 +14,8 @@ use plimsoll_elf::ElfFacts;
 use plimsoll_oci::{Compression, Digest};
 use sha2::{Digest as _, Sha256};
 use std::io::{self, BufRead, BufReader, Read};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 /// Caps that protect the reader from hostile or absurd images.
 #[derive(Debug, Clone, Copy)]
@@ -227,7 +227,7 @@ impl<R: BufRead> Decoder<R> {
 }
 
 /// Reads one layer blob.
-pub fn read_layer<R: Read>(
+pub fn read_layer<R: Read + Send>(
     raw: R,
     expect: &Expect,
     limits: &Limits,
@@ -284,8 +284,6 @@ pub fn read_layer<R: Read>(
         ratio: if plain { u64::MAX } else { limits.max_ratio },
         compressed: count,
     };
-    let mut tar = TarReader::new(BufReader::with_capacity(BUF, capped), limits.tar);
-    let mut entries = Vec::new();
     let tar_err = |e: TarError| match e {
         TarError::Io(m) if m == CAP_MARK || m == RATIO_MARK => io_err(io::Error::other(m)),
         e => ImageError::Layer {
@@ -293,6 +291,96 @@ pub fn read_layer<R: Read>(
             detail: e.to_string(),
         },
     };
+    // Two threads per layer: this one reads, decompresses and hashes (the
+    // sha256 is sequential and the floor of the whole analysis); the other
+    // parses the tar and looks at file contents, from chunks handed over a
+    // small bounded channel (memory stays bounded: CHUNKS × CHUNK bytes).
+    let (digests, parsed) = std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS);
+        let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
+        let producer = scope.spawn(move || -> io::Result<(Digest, u64, Digest, u64)> {
+            let mut capped = capped;
+            loop {
+                let mut chunk = recycle_rx.try_recv().unwrap_or_default();
+                chunk.resize(CHUNK, 0);
+                let n = match read_full(&mut capped, &mut chunk) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        return Err(e);
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                chunk.truncate(n);
+                if tx.send(Ok(chunk)).is_err() {
+                    return Err(io::Error::other("the tar reader stopped"));
+                }
+            }
+            drop(tx);
+            let (diff_id, uncompressed, decoder) = capped.inner.finish();
+            let mut raw = decoder.into_raw();
+            io::copy(&mut raw, &mut io::sink())?;
+            let (digest, compressed, _) = raw.into_inner().finish();
+            Ok((digest, compressed, diff_id, uncompressed))
+        });
+        let reader = ChunkReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+            recycle: recycle_tx,
+        };
+        let parsed = parse_entries(reader, limits, &tar_err);
+        let digests = producer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("layer reader thread panicked")));
+        (digests, parsed)
+    });
+    let entries = parsed?;
+    let (digest, compressed, diff_id, uncompressed) = digests.map_err(io_err)?;
+    let diff_id = if plain { digest.clone() } else { diff_id };
+    if let Some(want) = &expect.digest
+        && *want != digest
+    {
+        return Err(ImageError::DigestMismatch {
+            blob: name.to_string(),
+            expected: want.clone(),
+            actual: digest,
+        });
+    }
+    if let Some(want) = &expect.diff_id
+        && *want != diff_id
+    {
+        return Err(ImageError::DigestMismatch {
+            blob: format!("{name} (uncompressed, diff_id)"),
+            expected: want.clone(),
+            actual: diff_id,
+        });
+    }
+    Ok(Listing {
+        digest,
+        diff_id,
+        compression: if plain {
+            Compression::None
+        } else {
+            compression
+        },
+        compressed_bytes: compressed,
+        uncompressed_bytes: if plain { compressed } else { uncompressed },
+        entries,
+    })
+}
+
+/// Parses the tar stream of a layer into entries, then drains what follows
+/// the end-of-archive blocks so the hashes cover the whole blob.
+fn parse_entries<R: SkipRead>(
+    reader: R,
+    limits: &Limits,
+    tar_err: &dyn Fn(TarError) -> ImageError,
+) -> Result<Vec<Entry>, ImageError> {
+    let mut tar = TarReader::new(reader, limits.tar);
+    let mut entries = Vec::new();
     let mut buf = Vec::new();
     loop {
         let h = match tar.next_header() {
@@ -349,47 +437,71 @@ pub fn read_layer<R: Read>(
             content,
         });
     }
-    // Drain what follows the end-of-archive blocks so the hashes cover
-    // the whole blob.
     let mut rest = tar.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(io_err)?;
-    let capped = rest.into_inner();
-    let (diff_id, uncompressed, decoder) = capped.inner.finish();
-    let mut raw = decoder.into_raw();
-    io::copy(&mut raw, &mut io::sink()).map_err(io_err)?;
-    let (digest, compressed, _) = raw.into_inner().finish();
-    let diff_id = if plain { digest.clone() } else { diff_id };
-    if let Some(want) = &expect.digest
-        && *want != digest
-    {
-        return Err(ImageError::DigestMismatch {
-            blob: name.to_string(),
-            expected: want.clone(),
-            actual: digest,
-        });
-    }
-    if let Some(want) = &expect.diff_id
-        && *want != diff_id
-    {
-        return Err(ImageError::DigestMismatch {
-            blob: format!("{name} (uncompressed, diff_id)"),
-            expected: want.clone(),
-            actual: diff_id,
-        });
-    }
-    Ok(Listing {
-        digest,
-        diff_id,
-        compression: if plain {
-            Compression::None
-        } else {
-            compression
-        },
-        compressed_bytes: compressed,
-        uncompressed_bytes: if plain { compressed } else { uncompressed },
-        entries,
-    })
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_err(TarError::Io(e.to_string())))?;
+    Ok(entries)
 }
+
+const CHUNK: usize = 256 * 1024;
+const CHUNKS: usize = 8;
+
+/// Reads until `buf` is full or the stream ends.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The consuming end of the layer pipeline: chunks as a buffered reader.
+struct ChunkReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    recycle: mpsc::Sender<Vec<u8>>,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(next)) => {
+                    let old = std::mem::replace(&mut self.cur, next);
+                    let _ = self.recycle.send(old);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.cur.clear();
+                    self.pos = 0;
+                }
+            }
+        }
+        Ok(&self.cur[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.cur.len());
+    }
+}
+
+impl SkipRead for ChunkReader {}
 
 /// Normalises a tar path: relative to the root, `.` and empty components
 /// dropped, `..` resolved without ever leaving the root. Returns `None`

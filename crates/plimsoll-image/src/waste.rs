@@ -46,25 +46,29 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
     for l in layers {
         layer_sizes.push(l.entries.iter().map(|e| e.size).sum::<u64>());
         // This layer's own tree: explicit nodes (last duplicate wins) and
-        // implicit parents. Whiteouts are distinct nodes (`.wh.NAME`).
-        let mut nodes: BTreeMap<Vec<String>, (i64, bool, bool)> = BTreeMap::new(); // comps → (size, is_dir, whiteout)
-        let mut parents: HashSet<Vec<String>> = HashSet::new();
+        // implicit parents. Whiteouts are distinct nodes (`.wh.NAME`). Keys
+        // use NUL between components so that byte order is dive's visit
+        // order (children sorted by name).
+        let mut nodes: BTreeMap<String, (i64, bool, bool)> = BTreeMap::new(); // key → (size, is_dir, whiteout)
+        let mut parents: HashSet<String> = HashSet::new();
         for e in &l.entries {
-            let mut key: Vec<String> = e.path.split('/').map(str::to_string).collect();
-            let n = key.len();
-            for i in 1..n {
-                parents.insert(key[..i].to_vec());
-                nodes.entry(key[..i].to_vec()).or_insert((0, false, false));
+            let mut key: String = e.path.replace('/', "\0");
+            let mut end = 0;
+            while let Some(i) = key[end..].find('\0') {
+                let anc = &key[..end + i];
+                if !parents.contains(anc) {
+                    parents.insert(anc.to_string());
+                }
+                nodes.entry(anc.to_string()).or_insert((0, false, false));
+                end += i + 1;
             }
             if e.kind == Kind::Opaque {
                 // The marker itself is no node; its directory is one.
                 nodes.entry(key).or_insert((0, false, false));
                 continue;
             }
-            if e.kind == Kind::Whiteout
-                && let Some(last) = key.last_mut()
-            {
-                *last = format!(".wh.{last}");
+            if e.kind == Kind::Whiteout {
+                key.insert_str(end, ".wh.");
             }
             nodes.insert(
                 key,
@@ -74,15 +78,11 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
         // Whiteout sizes against the lower stack, in dive's visit order
         // (leaves in name order); a whiteout of a path the stack lacks
         // stops dive's visit of this layer.
-        for (comps, (size, _, whiteout)) in &nodes {
-            if parents.contains(comps) {
+        for (key, (size, _, whiteout)) in &nodes {
+            if parents.contains(key) {
                 continue; // not a leaf
             }
-            let mut real = comps.clone();
-            if *whiteout && let Some(last) = real.last_mut() {
-                *last = last.trim_start_matches(".wh.").to_string();
-            }
-            let path = real.join("/");
+            let path = real_path(key, *whiteout);
             let bytes = if *whiteout {
                 match stacked.get(&path) {
                     None => break,
@@ -105,22 +105,18 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
         }
         // Stack this layer: whiteouts remove, every other node (implicit
         // ones too, with empty info) overwrites.
-        for (comps, (_, _, whiteout)) in &nodes {
+        for (key, (_, _, whiteout)) in &nodes {
             if *whiteout {
-                let mut real = comps.clone();
-                if let Some(last) = real.last_mut() {
-                    *last = last.trim_start_matches(".wh.").to_string();
-                }
-                let path = real.join("/");
+                let path = real_path(key, true);
                 let keys: Vec<String> = subtree(&stacked, &path).map(|(k, _)| k.clone()).collect();
                 for k in keys {
                     stacked.remove(&k);
                 }
             }
         }
-        for (comps, (size, is_dir, whiteout)) in nodes {
+        for (key, (size, is_dir, whiteout)) in nodes {
             if !whiteout {
-                stacked.insert(comps.join("/"), (size, is_dir));
+                stacked.insert(key.replace('\0', "/"), (size, is_dir));
             }
         }
     }
@@ -149,6 +145,19 @@ pub fn dive(layers: &[Listing]) -> DiveFigures {
         },
         layer_sizes,
     }
+}
+
+/// A node key (NUL-separated) as a `/` path, without the `.wh.` prefix
+/// of a whiteout's own name.
+fn real_path(key: &str, whiteout: bool) -> String {
+    let mut p = key.replace('\0', "/");
+    if whiteout {
+        let start = p.rfind('/').map_or(0, |i| i + 1);
+        if p[start..].starts_with(".wh.") {
+            p.replace_range(start..start + 4, "");
+        }
+    }
+    p
 }
 
 /// `path` and everything under it in the stack.

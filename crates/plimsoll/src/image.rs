@@ -72,6 +72,7 @@ fn matches(code: &str, list: &[String]) -> bool {
 }
 
 pub fn run(args: ImageArgs) -> u8 {
+    crate::lean_allocator();
     let Some(format) = Format::parse(&args.format) else {
         error(format!(
             "unknown format {:?} (one of: {})",
