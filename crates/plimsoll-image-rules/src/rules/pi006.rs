@@ -111,6 +111,22 @@ pub fn check(cx: &Context) -> Vec<Hit> {
     let mut out = Vec::new();
     let total = found.len();
     for (path, f) in found.into_iter().take(SHOWN) {
+        if !f.git && test_data(&path) {
+            // Keys that toolchains and packages ship for their own tests
+            // (Go's crypto/tls/testdata, Python's test suites) are public;
+            // still worth knowing about, not worth failing a build for.
+            out.push(
+                Hit::new(format!(
+                    "{} (a test fixture, by its path)",
+                    describe(cx, &path, &f)
+                ))
+                .with_fix(
+                    "delete test data from the final image (or do not ship the toolchain at all)",
+                )
+                .with_severity(plimsoll_core::Severity::Info),
+            );
+            continue;
+        }
         out.push(Hit::new(describe(cx, &path, &f)).with_fix(FIX));
     }
     if total > SHOWN {
@@ -120,6 +136,12 @@ pub fn check(cx: &Context) -> Vec<Hit> {
         )));
     }
     out
+}
+
+/// A path under a directory named for tests (`testdata`, `test`, `tests`).
+fn test_data(path: &str) -> bool {
+    path.split('/')
+        .any(|c| matches!(c, "testdata" | "test" | "tests" | "test-data" | "fixtures"))
 }
 
 /// `app/.git` for any path inside a `.git` directory.
@@ -195,6 +217,20 @@ mod tests {
     use crate::testing::*;
 
     const KEY: &[u8] = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
+
+    #[test]
+    fn test_fixture_keys_are_info_only() {
+        let img = ImageBuilder::new()
+            .layer(
+                Layer::new("COPY go /usr/local/go")
+                    .file("usr/local/go/src/crypto/tls/testdata/example-key.pem", KEY),
+            )
+            .build();
+        let hits = run(check, &img);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Some(plimsoll_core::Severity::Info));
+        assert!(hits[0].message.contains("test fixture"));
+    }
 
     #[test]
     fn key_copied_then_deleted_is_still_in_the_layer() {
