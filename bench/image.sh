@@ -59,7 +59,7 @@ trap 'rm -rf "$work"' EXIT
 measure() {  # measure LABEL RUNS NAME CMD...
   local label=$1 runs=$2 name=$3; shift 3
   log "$label: $name"
-  hyperfine -N --style basic --runs "$runs" --warmup 1 --command-name "$name" \
+  hyperfine -N -i --style basic --runs "$runs" --warmup 1 --command-name "$name" \
     --export-json "$work/hf-$label-$name.json" "$*" >&2
   : > "$work/time-$label-$name.txt"
   for _ in $(seq "$TIME_RUNS"); do

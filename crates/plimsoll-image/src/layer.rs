@@ -296,13 +296,14 @@ pub fn read_layer<R: Read + Send>(
     // parses the tar and looks at file contents, from chunks handed over a
     // small bounded channel (memory stays bounded: CHUNKS × CHUNK bytes).
     let (digests, parsed) = std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS);
+        let (tx, rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(CHUNKS);
         let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
         let producer = scope.spawn(move || -> io::Result<(Digest, u64, Digest, u64)> {
             let mut capped = capped;
             loop {
-                let mut chunk = recycle_rx.try_recv().unwrap_or_default();
-                chunk.resize(CHUNK, 0);
+                // Buffers come back from the parser and keep their length:
+                // no allocation or zeroing per chunk once the pool is full.
+                let mut chunk = recycle_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
                 let n = match read_full(&mut capped, &mut chunk) {
                     Ok(n) => n,
                     Err(e) => {
@@ -313,8 +314,7 @@ pub fn read_layer<R: Read + Send>(
                 if n == 0 {
                     break;
                 }
-                chunk.truncate(n);
-                if tx.send(Ok(chunk)).is_err() {
+                if tx.send(Ok((chunk, n))).is_err() {
                     return Err(io::Error::other("the tar reader stopped"));
                 }
             }
@@ -328,6 +328,7 @@ pub fn read_layer<R: Read + Send>(
         let reader = ChunkReader {
             rx,
             cur: Vec::new(),
+            len: 0,
             pos: 0,
             recycle: recycle_tx,
         };
@@ -461,8 +462,10 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 
 /// The consuming end of the layer pipeline: chunks as a buffered reader.
 struct ChunkReader {
-    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    rx: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
     cur: Vec<u8>,
+    /// Bytes of `cur` that hold data.
+    len: usize,
     pos: usize,
     recycle: mpsc::Sender<Vec<u8>>,
 }
@@ -479,25 +482,28 @@ impl Read for ChunkReader {
 
 impl BufRead for ChunkReader {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.cur.len() {
+        if self.pos >= self.len {
             match self.rx.recv() {
-                Ok(Ok(next)) => {
+                Ok(Ok((next, n))) => {
                     let old = std::mem::replace(&mut self.cur, next);
-                    let _ = self.recycle.send(old);
+                    if !old.is_empty() {
+                        let _ = self.recycle.send(old);
+                    }
+                    self.len = n.min(self.cur.len());
                     self.pos = 0;
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
-                    self.cur.clear();
+                    self.len = 0;
                     self.pos = 0;
                 }
             }
         }
-        Ok(&self.cur[self.pos..])
+        Ok(&self.cur[self.pos..self.len])
     }
 
     fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.cur.len());
+        self.pos = (self.pos + n).min(self.len);
     }
 }
 
