@@ -527,3 +527,143 @@ fn registry_reference_gives_the_same_facts_as_the_archive() {
         "{err}"
     );
 }
+
+/// `podman system service` on a private socket and private (vfs) storage.
+struct PodmanService {
+    child: std::process::Child,
+    socket: PathBuf,
+    env: Vec<(&'static str, PathBuf)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for PodmanService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl PodmanService {
+    fn start() -> PodmanService {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("tmp")).unwrap();
+        let storage = d.join("storage.conf");
+        std::fs::write(
+            &storage,
+            format!(
+                "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+                d.display()
+            ),
+        )
+        .unwrap();
+        let containers = d.join("containers.conf");
+        std::fs::write(
+            &containers,
+            format!(
+                "[containers]\ndefault_ulimits = [\"nofile=1024:1024\"]\n[engine]\nruntime = \"runc\"\n\
+                 cgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\ntmp_dir = \"{}\"\n",
+                d.join("tmp").display()
+            ),
+        )
+        .unwrap();
+        let env = vec![
+            ("CONTAINERS_STORAGE_CONF", storage),
+            ("CONTAINERS_CONF", containers),
+        ];
+        let socket = d.join("podman.sock");
+        let child = Command::new("podman")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .args(["system", "service", "--time=0"])
+            .arg(format!("unix://{}", socket.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("podman runs");
+        for _ in 0..600 {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return PodmanService {
+                    child,
+                    socket,
+                    env,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!(
+            "podman system service did not start on {}",
+            socket.display()
+        );
+    }
+}
+
+#[test]
+fn podman_engine_stream_gives_the_same_facts_as_the_archive() {
+    let dir = fixtures();
+    let podman = PodmanService::start();
+    for name in ["static-go-scratch", "musl-dyn-loader", "cgo-go-scratch"] {
+        let archive = dir.join(format!("{name}.docker.tar"));
+        let o = Command::new("podman")
+            .envs(podman.env.iter().map(|(k, v)| (k, v)))
+            .arg("load")
+            .arg("-i")
+            .arg(&archive)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "podman load: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = bin()
+            .args([
+                &format!("podman:plimsoll-fixture/{name}:latest"),
+                "--format",
+                "json",
+                "--no-fail",
+            ])
+            .env(
+                "CONTAINER_HOST",
+                format!("unix://{}", podman.socket.display()),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(
+            code(&o),
+            0,
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let engine = json(&o);
+        let local = analyse(&format!("docker-archive:{}", archive.display()));
+        let diff_ids = |v: &Value| -> Vec<Value> {
+            v["facts"]["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["diff_id"].clone())
+                .collect()
+        };
+        assert_eq!(diff_ids(&engine), diff_ids(&local), "{name}: layers");
+        for k in ["files", "visible_bytes", "efficiency"] {
+            assert_eq!(engine["facts"][k], local["facts"][k], "{name}: {k}");
+        }
+        assert_eq!(
+            entrypoint(&engine["facts"])["verdict"],
+            entrypoint(&local["facts"])["verdict"],
+            "{name}"
+        );
+    }
+    let o = bin()
+        .arg("podman:nope/never:1")
+        .env(
+            "CONTAINER_HOST",
+            format!("unix://{}", podman.socket.display()),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("no such image"), "{err}");
+}
