@@ -186,7 +186,10 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other(CAP_MARK));
         }
         if self.bytes > 64 << 20
-            && self.bytes / self.compressed.load(Ordering::Relaxed).max(1) > self.ratio
+            && self.bytes
+                > self
+                    .ratio
+                    .saturating_mul(self.compressed.load(Ordering::Relaxed).max(1))
         {
             return Err(io::Error::other(RATIO_MARK));
         }

@@ -667,3 +667,87 @@ fn podman_engine_stream_gives_the_same_facts_as_the_archive() {
     assert_eq!(code(&o), 2, "{err}");
     assert!(err.contains("no such image"), "{err}");
 }
+
+fn sha256_hex(path: &Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A copy of a fixture's OCI layout whose manifest was edited by `edit`
+/// (and re-hashed, so only the edit is wrong).
+fn edited_layout(name: &str, edit: impl Fn(&mut Value)) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("l.oci");
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(fixtures().join(format!("{name}.oci")))
+        .arg(&layout)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let index_path = layout.join("index.json");
+    let mut index: Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    let mut manifest: Value = serde_json::from_slice(&std::fs::read(&blob).unwrap()).unwrap();
+    edit(&mut manifest);
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let new_blob = layout.join("blobs/sha256/new-manifest");
+    std::fs::write(&new_blob, &bytes).unwrap();
+    let hex = sha256_hex(&new_blob);
+    std::fs::rename(&new_blob, layout.join("blobs/sha256").join(&hex)).unwrap();
+    index["manifests"][0]["digest"] = Value::String(format!("sha256:{hex}"));
+    index["manifests"][0]["size"] = Value::from(bytes.len());
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    (tmp, layout)
+}
+
+#[test]
+fn unknown_media_types_missing_blobs_and_bombs_exit_2() {
+    let expect_2 = |args: &[&str], want: &str| {
+        let o = run(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(
+            err.contains(want) && !err.contains("panicked"),
+            "{args:?}: wanted {want:?} in {err}"
+        );
+    };
+    let (_t, layout) = edited_layout("static-go-scratch", |m| {
+        m["layers"][0]["mediaType"] = Value::String("application/vnd.example.unknown+tar".into());
+    });
+    expect_2(
+        &[&format!("oci:{}", layout.display())],
+        "unknown layer media type",
+    );
+    let (_t, layout) = edited_layout("static-go-scratch", |m| {
+        m["layers"][0]["digest"] = Value::String(format!("sha256:{}", "ab".repeat(32)));
+    });
+    expect_2(&[&format!("oci:{}", layout.display())], "missing");
+    // A layer that expands more than the caps allow is stopped with a
+    // decompression-bomb error, however legitimate.
+    let oci = format!("oci:{}", fixtures().join("cgo-go-bookworm.oci").display());
+    expect_2(
+        &[&oci, "--max-layer-bytes", "1000000"],
+        "decompression bomb",
+    );
+    expect_2(&[&oci, "--max-ratio", "2"], "expands more than 2x");
+    let reference = format!(
+        "docker-archive:{}",
+        fixtures().join("static-go-scratch.docker.tar").display()
+    );
+    expect_2(&[&reference, "--max-entries", "1"], "tar entries");
+}
