@@ -118,8 +118,17 @@ pub struct TtyOptions {
 
 /// Renders `report` in `format`. The result ends with a newline.
 pub fn render(format: Format, report: &Report, tty: &TtyOptions) -> String {
-    let mut findings = report.findings.clone();
-    sort_findings(&mut findings);
+    // Callers usually hand findings over sorted; copy only when not.
+    let sorted = report
+        .findings
+        .is_sorted_by(|a, b| a.sort_key() <= b.sort_key());
+    let findings: std::borrow::Cow<[Finding]> = if sorted {
+        std::borrow::Cow::Borrowed(&report.findings)
+    } else {
+        let mut v = report.findings.clone();
+        sort_findings(&mut v);
+        std::borrow::Cow::Owned(v)
+    };
     let summary = Summary::of(&findings, report.files);
     let view = View {
         findings: &findings,

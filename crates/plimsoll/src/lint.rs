@@ -311,6 +311,8 @@ pub fn run(args: LintArgs) -> u8 {
             }
         }
     }
+    // Sorted here, in place, so the reporter need not copy them to sort.
+    plimsoll_core::sort_findings(&mut findings);
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();

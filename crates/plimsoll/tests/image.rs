@@ -443,6 +443,11 @@ impl Drop for Registry {
 }
 
 fn registry() -> Registry {
+    registry_with_auth("")
+}
+
+/// A registry; `auth` is a YAML `auth:` block (empty: anonymous).
+fn registry_with_auth(auth: &str) -> Registry {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -453,8 +458,9 @@ fn registry() -> Registry {
     std::fs::write(
         &cfg,
         format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{}",
+            dir.path().join("data").display(),
+            auth.replace("{dir}", &dir.path().display().to_string())
         ),
     )
     .unwrap();
@@ -750,4 +756,104 @@ fn unknown_media_types_missing_blobs_and_bombs_exit_2() {
         fixtures().join("static-go-scratch.docker.tar").display()
     );
     expect_2(&[&reference, "--max-entries", "1"], "tar entries");
+}
+
+#[test]
+fn htpasswd_registry_with_docker_config_credentials() {
+    let dir = fixtures();
+    let auth_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        auth_dir.path().join("htpasswd"),
+        format!("ci:{}\n", bcrypt::hash("s3cret", 5).unwrap()),
+    )
+    .unwrap();
+    let reg = registry_with_auth(&format!(
+        "auth:\n  htpasswd:\n    realm: plimsoll-test\n    path: {}\n",
+        auth_dir.path().join("htpasswd").display()
+    ));
+    let dest = format!("127.0.0.1:{}/private/musl:v1", reg.port);
+    let o = Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "ci:s3cret",
+        ])
+        .arg(format!("oci:{}", dir.join("musl-dyn-loader.oci").display()))
+        .arg(format!("docker://{dest}"))
+        .output()
+        .expect("skopeo runs");
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // No credentials: a clear refusal, exit 2.
+    let empty = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg(&dest)
+        .env("DOCKER_CONFIG", empty.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("UNAUTHORIZED") || err.contains("401"), "{err}");
+    // Credentials from $DOCKER_CONFIG/config.json, as `docker login` writes them.
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("config.json"),
+        format!(
+            r#"{{"auths":{{"127.0.0.1:{}":{{"auth":"Y2k6czNjcmV0"}}}}}}"#,
+            reg.port
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .args([dest.as_str(), "--format", "json", "--no-fail"])
+        .env("DOCKER_CONFIG", cfg.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let remote = json(&o);
+    assert_eq!(entrypoint(&remote["facts"])["verdict"], "runs");
+}
+
+#[test]
+fn zstd_layers_read_like_gzip_ones() {
+    let dir = fixtures();
+    let tmp = tempfile::tempdir().unwrap();
+    let zst = tmp.path().join("zstd.oci");
+    let o = Command::new("skopeo")
+        .args(["copy", "--quiet", "--dest-compress-format", "zstd"])
+        .arg(format!("oci:{}", dir.join("cgo-go-bookworm.oci").display()))
+        .arg(format!("oci:{}:latest", zst.display()))
+        .output()
+        .expect("skopeo runs");
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let z = analyse(&format!("oci:{}", zst.display()));
+    let g = analyse(&format!(
+        "oci:{}",
+        dir.join("cgo-go-bookworm.oci").display()
+    ));
+    let layers = |v: &Value| -> Vec<(Value, Value)> {
+        v["facts"]["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["diff_id"].clone(), l["compression"].clone()))
+            .collect()
+    };
+    let (lz, lg) = (layers(&z), layers(&g));
+    assert_eq!(lz.len(), lg.len());
+    for ((dz, cz), (dg, cg)) in lz.iter().zip(&lg) {
+        assert_eq!(dz, dg, "the same uncompressed layers");
+        assert_eq!((cz.as_str(), cg.as_str()), (Some("zstd"), Some("gzip")));
+    }
+    assert_eq!(z["facts"]["files"], g["facts"]["files"]);
+    assert_eq!(entrypoint(&z["facts"])["verdict"], "runs");
 }
