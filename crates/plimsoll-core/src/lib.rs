@@ -92,6 +92,8 @@ pub enum Category {
     Size,
     /// Will the image's binaries start (PRxxx).
     Runnability,
+    /// Node and cgroup memory diagnostics (PNxxx).
+    Node,
 }
 
 impl Category {
@@ -103,6 +105,7 @@ impl Category {
             Category::Image => "image",
             Category::Size => "size",
             Category::Runnability => "runnability",
+            Category::Node => "node",
         }
     }
 }
