@@ -6,6 +6,7 @@
 mod image;
 mod input;
 mod lint;
+mod node;
 mod rules;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Analyse a built image: size and waste, hygiene, and whether its binaries will start.
     Image(image::ImageArgs),
+    /// Diagnose this node's cgroup memory setup: mode, memory controller, memcg interface, PSI.
+    Node(node::NodeArgs),
     /// List every rule: code, default severity, category, summary.
     Rules(rules::RulesArgs),
     /// Print the full documentation of one rule.
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Lint(args) => lint::run(args),
         Command::Image(args) => image::run(args),
+        Command::Node(args) => node::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule { code } => rules::show(&code),
     };
