@@ -173,6 +173,108 @@ pub struct RuleInfo {
     pub doc: String,
 }
 
+/// Rules over facts that are not source text (an image, a node): no span,
+/// the finding's `file` names the thing checked. Each rules crate keeps
+/// its own `Context` and registers `Rule<fn(&Context) -> Vec<Hit>>`.
+pub mod fact_rules {
+    use super::{Category, Finding, Region, RuleInfo, Severity, module_doc};
+
+    /// What a rule publishes about itself.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Meta {
+        pub code: &'static str,
+        pub severity: Severity,
+        pub category: Category,
+        /// One line: what the rule checks.
+        pub summary: &'static str,
+    }
+
+    /// A registered rule: its metadata, its check, and its source file
+    /// (whose `//!` doc is the documentation).
+    pub struct Rule<F> {
+        pub meta: Meta,
+        pub check: F,
+        pub source: &'static str,
+    }
+
+    impl<F> Rule<F> {
+        pub fn info(&self) -> RuleInfo {
+            RuleInfo {
+                code: self.meta.code.to_string(),
+                severity: self.meta.severity,
+                category: self.meta.category,
+                summary: self.meta.summary.to_string(),
+                doc: module_doc(self.source),
+            }
+        }
+
+        /// The finding a hit of this rule becomes.
+        pub fn finding(&self, hit: Hit, file: &str) -> Finding {
+            Finding {
+                code: self.meta.code.to_string(),
+                severity: hit.severity.unwrap_or(self.meta.severity),
+                category: self.meta.category,
+                message: hit.message,
+                file: file.to_string(),
+                region: Region::default(),
+                fix: hit.fix,
+            }
+        }
+    }
+
+    /// Checks a registry the way every rules crate's tests do: codes are
+    /// unique, each doc starts with `# CODE` and has the required sections.
+    /// Returns what is wrong, one line per problem.
+    pub fn registry_problems<'a>(rules: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for (code, source) in rules {
+            if !seen.insert(code) {
+                problems.push(format!("{code}: duplicate code"));
+            }
+            let doc = module_doc(source);
+            if !doc.starts_with(&format!("# {code}")) {
+                problems.push(format!("{code}: the doc does not start with `# {code}`"));
+            }
+            for section in ["## Bad", "## Good", "## Fix", "## Incident it prevents"] {
+                if !doc.contains(section) {
+                    problems.push(format!("{code}: the doc lacks {section}"));
+                }
+            }
+        }
+        problems
+    }
+
+    /// One thing a rule found.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Hit {
+        pub message: String,
+        pub fix: Option<String>,
+        /// A severity other than the rule's default.
+        pub severity: Option<Severity>,
+    }
+
+    impl Hit {
+        pub fn new(message: impl Into<String>) -> Hit {
+            Hit {
+                message: message.into(),
+                fix: None,
+                severity: None,
+            }
+        }
+
+        pub fn with_fix(mut self, fix: impl Into<String>) -> Hit {
+            self.fix = Some(fix.into());
+            self
+        }
+
+        pub fn with_severity(mut self, s: Severity) -> Hit {
+            self.severity = Some(s);
+            self
+        }
+    }
+}
+
 /// Counts per severity plus the number of files looked at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -6,7 +6,7 @@
 //! hygiene (category `image`), `PS` size and waste (`size`), `PR` will the
 //! binaries start (`runnability`).
 
-use plimsoll_core::{Category, Finding, Region, RuleInfo, Severity, module_doc};
+use plimsoll_core::Finding;
 use plimsoll_image::Image;
 use plimsoll_image::facts::Facts;
 
@@ -18,65 +18,10 @@ pub use registry::RULES;
 #[cfg(test)]
 pub mod testing;
 
-/// What a rule publishes about itself.
-#[derive(Debug, Clone, Copy)]
-pub struct Meta {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub category: Category,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
-}
+pub use plimsoll_core::fact_rules::{Hit, Meta};
 
-/// A registered rule.
-pub struct Rule {
-    pub meta: Meta,
-    pub check: fn(&Context) -> Vec<Hit>,
-    /// The rule's source file (its `//!` doc is the documentation).
-    pub source: &'static str,
-}
-
-impl Rule {
-    pub fn info(&self) -> RuleInfo {
-        RuleInfo {
-            code: self.meta.code.to_string(),
-            severity: self.meta.severity,
-            category: self.meta.category,
-            summary: self.meta.summary.to_string(),
-            doc: module_doc(self.source),
-        }
-    }
-}
-
-/// One thing a rule found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub message: String,
-    pub fix: Option<String>,
-    /// A severity other than the rule's default (e.g. a binary that fails
-    /// is an error when it is the entrypoint).
-    pub severity: Option<Severity>,
-}
-
-impl Hit {
-    pub fn new(message: impl Into<String>) -> Hit {
-        Hit {
-            message: message.into(),
-            fix: None,
-            severity: None,
-        }
-    }
-
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Hit {
-        self.fix = Some(fix.into());
-        self
-    }
-
-    pub fn with_severity(mut self, s: Severity) -> Hit {
-        self.severity = Some(s);
-        self
-    }
-}
+/// A registered rule (see `plimsoll_core::fact_rules`).
+pub type Rule = plimsoll_core::fact_rules::Rule<fn(&Context) -> Vec<Hit>>;
 
 /// Thresholds users set (`.dive-ci`, `plimsoll.toml`).
 #[derive(Debug, Clone, PartialEq)]
@@ -218,15 +163,7 @@ pub fn check(image: &Image, facts: &Facts, settings: &Settings) -> Vec<Finding> 
     let mut out = Vec::new();
     for r in RULES {
         for h in (r.check)(&cx) {
-            out.push(Finding {
-                code: r.meta.code.to_string(),
-                severity: h.severity.unwrap_or(r.meta.severity),
-                category: r.meta.category,
-                message: h.message,
-                file: image.reference.clone(),
-                region: Region::default(),
-                fix: h.fix,
-            });
+            out.push(r.finding(h, &image.reference));
         }
     }
     out
@@ -238,22 +175,10 @@ mod tests {
 
     #[test]
     fn registry_is_consistent() {
-        let mut codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
-        let n = codes.len();
-        codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), n, "duplicate codes");
-        for r in RULES {
-            let doc = module_doc(r.source);
-            assert!(
-                doc.starts_with(&format!("# {}", r.meta.code)),
-                "{} doc heading",
-                r.meta.code
-            );
-            for section in ["## Bad", "## Good", "## Fix", "## Incident it prevents"] {
-                assert!(doc.contains(section), "{} lacks {section}", r.meta.code);
-            }
-        }
+        let problems = plimsoll_core::fact_rules::registry_problems(
+            RULES.iter().map(|r| (r.meta.code, r.source)),
+        );
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]

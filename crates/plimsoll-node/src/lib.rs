@@ -12,7 +12,7 @@ pub mod env;
 pub mod memcg;
 pub mod mode;
 
-use plimsoll_core::{Category, Finding, Region, RuleInfo, Severity, module_doc};
+use plimsoll_core::Finding;
 use serde::Serialize;
 use std::fmt;
 use std::io::Read;
@@ -157,56 +157,10 @@ pub fn doctor(root: &Path, cgroup: Option<&str>) -> Result<Doctor, NodeError> {
     })
 }
 
-/// What a rule publishes about itself.
-#[derive(Debug, Clone, Copy)]
-pub struct Meta {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub category: Category,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
-}
+pub use plimsoll_core::fact_rules::{Hit, Meta};
 
-/// A registered rule.
-pub struct Rule {
-    pub meta: Meta,
-    pub check: fn(&Context) -> Vec<Hit>,
-    /// The rule's source file (its `//!` doc is the documentation).
-    pub source: &'static str,
-}
-
-impl Rule {
-    pub fn info(&self) -> RuleInfo {
-        RuleInfo {
-            code: self.meta.code.to_string(),
-            severity: self.meta.severity,
-            category: self.meta.category,
-            summary: self.meta.summary.to_string(),
-            doc: module_doc(self.source),
-        }
-    }
-}
-
-/// One thing a rule found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub message: String,
-    pub fix: Option<String>,
-}
-
-impl Hit {
-    pub fn new(message: impl Into<String>) -> Hit {
-        Hit {
-            message: message.into(),
-            fix: None,
-        }
-    }
-
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Hit {
-        self.fix = Some(fix.into());
-        self
-    }
-}
+/// A registered rule (see `plimsoll_core::fact_rules`).
+pub type Rule = plimsoll_core::fact_rules::Rule<fn(&Context) -> Vec<Hit>>;
 
 /// What every rule sees.
 pub struct Context<'a> {
@@ -228,15 +182,7 @@ pub fn check(d: &Doctor) -> Vec<Finding> {
     let mut out = Vec::new();
     for r in RULES {
         for h in (r.check)(&cx) {
-            out.push(Finding {
-                code: r.meta.code.to_string(),
-                severity: r.meta.severity,
-                category: r.meta.category,
-                message: h.message,
-                file: file.clone(),
-                region: Region::default(),
-                fix: h.fix,
-            });
+            out.push(r.finding(h, &file));
         }
     }
     out
@@ -248,25 +194,15 @@ mod tests {
 
     #[test]
     fn registry_is_consistent() {
-        let mut codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
-        let n = codes.len();
-        assert!(n >= 5);
-        codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), n, "duplicate codes");
+        assert!(RULES.len() >= 5);
         for r in RULES {
             assert!(r.meta.code.starts_with("PN"));
-            assert_eq!(r.meta.category, Category::Node);
-            let doc = module_doc(r.source);
-            assert!(
-                doc.starts_with(&format!("# {}", r.meta.code)),
-                "{} doc heading",
-                r.meta.code
-            );
-            for section in ["## Bad", "## Good", "## Fix", "## Incident it prevents"] {
-                assert!(doc.contains(section), "{} lacks {section}", r.meta.code);
-            }
+            assert_eq!(r.meta.category, plimsoll_core::Category::Node);
         }
+        let problems = plimsoll_core::fact_rules::registry_problems(
+            RULES.iter().map(|r| (r.meta.code, r.source)),
+        );
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
