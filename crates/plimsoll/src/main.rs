@@ -54,8 +54,8 @@ pub const EXIT_ERROR: u8 = 2;
 /// Makes mimalloc give memory back to the OS at once instead of keeping
 /// freed pages and pre-committed arenas: `plimsoll image` frees large
 /// buffers (binaries read for analysis, per-layer structures) as it goes,
-/// and its peak RSS is a promise (measured: 107 → 43 MiB on a 1.4 GB image,
-/// same wall time). The option numbers are those of mimalloc's
+/// and its peak RSS is a promise (on the 1.4 GB bench image it halved the
+/// peak at the same wall time; current figures in BENCHMARKS.md). The option numbers are those of mimalloc's
 /// `mi_option_e` (v2 and v3 agree): `arena_eager_commit` = 4,
 /// `purge_delay` = 15.
 pub fn lean_allocator() {
