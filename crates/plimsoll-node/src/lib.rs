@@ -11,6 +11,7 @@
 pub mod env;
 pub mod memcg;
 pub mod mode;
+pub mod watch;
 
 use plimsoll_core::Finding;
 use serde::Serialize;

@@ -26,6 +26,8 @@ pub struct NodeArgs {
 pub enum NodeCommand {
     /// Diagnose this node: cgroup mode, memory controller, memcg interface, PSI, swap accounting.
     Doctor(DoctorArgs),
+    /// Watch container memory cgroups and write alerts as JSON lines.
+    Watch(WatchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +57,7 @@ pub struct DoctorArgs {
 pub fn run(args: NodeArgs) -> u8 {
     match args.command {
         NodeCommand::Doctor(a) => doctor(a),
+        NodeCommand::Watch(a) => watch(a),
     }
 }
 
@@ -296,4 +299,126 @@ fn overview(d: &Doctor) -> String {
         }
     }
     s
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WatchArgs {
+    /// Follow this cgroup too (a cgroupfs directory or a path inside the
+    /// memory hierarchy); repeatable.
+    #[arg(long = "cgroup", value_name = "PATH")]
+    pub cgroups: Vec<String>,
+    /// Follow only the --cgroup ones (no discovery of container cgroups).
+    #[arg(long)]
+    pub no_discover: bool,
+    /// Follow every memory cgroup, not only containers.
+    #[arg(long)]
+    pub all_cgroups: bool,
+    /// Seconds between polls.
+    #[arg(long, value_name = "SECS", default_value = "1")]
+    pub interval: f64,
+    /// memory_limit_near fires at this percentage of the limit (1-100).
+    #[arg(long, value_name = "PERCENT", default_value = "90")]
+    pub near_percent: u8,
+    /// oom_stuck fires after this many seconds under OOM without a kill.
+    #[arg(long, value_name = "SECS", default_value = "5")]
+    pub stuck_after: u64,
+    /// Stop after this many polls (default: until SIGTERM/SIGINT).
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u64>,
+    /// Append alerts to FILE (fsynced after every poll with alerts)
+    /// instead of writing them to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Read /proc and /sys under this directory.
+    #[arg(long, value_name = "PATH", default_value = "/", hide = true)]
+    pub root: PathBuf,
+}
+
+/// A file whose flush is an fsync (the watch flushes after every poll
+/// that wrote alerts).
+struct Synced(std::fs::File);
+
+impl std::io::Write for Synced {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.0.sync_data()
+    }
+}
+
+fn watch(args: WatchArgs) -> u8 {
+    use plimsoll_node::watch::{Config, Options, Watcher};
+    if !(args.interval.is_finite() && args.interval >= 0.01 && args.interval <= 3600.0) {
+        error(format!(
+            "--interval {} is not between 0.01 and 3600 seconds",
+            args.interval
+        ));
+        return EXIT_ERROR;
+    }
+    let opts = Options {
+        root: args.root,
+        cgroups: args.cgroups,
+        discover: !args.no_discover,
+        all: args.all_cgroups,
+        interval: std::time::Duration::from_secs_f64(args.interval),
+        rounds: args.rounds,
+        config: Config {
+            near_percent: args.near_percent,
+            stuck_secs: args.stuck_after,
+        },
+        ..Options::default()
+    };
+    let w = match Watcher::new(opts) {
+        Ok(w) => w,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
+    // SIGTERM and SIGINT stop the loop after the current poll; alerts
+    // already written are flushed (and fsynced with --events), exit 0.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(sig, stop.clone()) {
+            error(format!("cannot install a handler for signal {sig}: {e}"));
+            return EXIT_ERROR;
+        }
+    }
+    let result = match &args.events {
+        Some(path) => {
+            let file = match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                Ok(f) => f,
+                Err(e) => {
+                    error(format!(
+                        "{}: cannot open for appending: {e}",
+                        path.display()
+                    ));
+                    return EXIT_ERROR;
+                }
+            };
+            plimsoll_node::watch::watch(w, &mut Synced(file), &stop)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            plimsoll_node::watch::watch(w, &mut lock, &stop)
+        }
+    };
+    match result {
+        Ok(_) => EXIT_CLEAN,
+        Err(e) => {
+            let to = args
+                .events
+                .as_ref()
+                .map_or("standard output".to_string(), |p| p.display().to_string());
+            error(format!("{to}: cannot write alerts: {e}"));
+            EXIT_ERROR
+        }
+    }
 }

@@ -82,3 +82,92 @@ fn ambiguous_layouts_exit_2_and_say_why() {
     }
     assert!(seen >= 4, "only {seen} ambiguous fixtures");
 }
+
+/// A real v1 memcg for the watch tests, removed (processes killed first)
+/// even when the test fails.
+struct Memcg(std::path::PathBuf);
+
+impl Drop for Memcg {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            let procs = std::fs::read_to_string(self.0.join("cgroup.procs")).unwrap_or_default();
+            let pids: Vec<&str> = procs.split_whitespace().collect();
+            if pids.is_empty() {
+                break;
+            }
+            let _ = Command::new("kill").arg("-9").args(&pids).status();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        for _ in 0..100 {
+            if std::fs::remove_dir(&self.0).is_ok() || !self.0.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn watch_reports_a_real_oom_kill_and_stops_on_sigterm() {
+    let name = format!("plimsoll-cli-watch-{}", std::process::id());
+    let dir = Path::new("/sys/fs/cgroup/memory").join(&name);
+    std::fs::create_dir(&dir)
+        .expect("this host mounts the v1 memory controller at /sys/fs/cgroup/memory");
+    let cg = Memcg(dir.clone());
+    std::fs::write(dir.join("memory.limit_in_bytes"), "33554432").unwrap();
+    let events = tempfile::tempdir().unwrap();
+    let events_file = events.path().join("alerts.jsonl");
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args([
+            "node",
+            "watch",
+            "--no-discover",
+            "--interval",
+            "0.2",
+            "--cgroup",
+        ])
+        .arg(format!("/{name}"))
+        .arg("--events")
+        .arg(&events_file)
+        .spawn()
+        .unwrap();
+    // Let the watch take its baseline, then drive the cgroup into an OOM kill.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let hog = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "echo $$ > {}/cgroup.procs && head -c 128M /dev/zero | tail > /dev/null",
+            dir.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(!hog.success(), "the hog must be killed by the 32 MiB limit");
+    let mut alerts = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        alerts = std::fs::read_to_string(&events_file).unwrap_or_default();
+        if alerts.contains("\"oom_kill\"") {
+            break;
+        }
+    }
+    let lines: Vec<Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let oom = lines
+        .iter()
+        .find(|a| a["alert_type"] == "oom_kill")
+        .unwrap_or_else(|| panic!("no oom_kill alert in {alerts:?}"));
+    assert_eq!(oom["cgroup"], format!("/{name}"));
+    assert_eq!(oom["threshold_bytes"], 33554432);
+    assert!(oom["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // SIGTERM: the watch exits 0.
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(watch.id().to_string())
+        .status();
+    let status = watch.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    drop(cg);
+    assert!(!dir.exists(), "the test cgroup was removed");
+}
