@@ -1,7 +1,6 @@
 //! `plimsoll image`: an image in, facts and findings out.
 
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error};
-use plimsoll_core::Threshold;
 use plimsoll_image::facts::Facts;
 use plimsoll_image::run::Verdict;
 use plimsoll_image_rules::{Settings, human};
@@ -81,11 +80,7 @@ pub fn run(args: ImageArgs) -> u8 {
         ));
         return EXIT_ERROR;
     };
-    let Some(threshold) = Threshold::parse(&args.failure_threshold) else {
-        error(format!(
-            "unknown failure threshold {:?}",
-            args.failure_threshold
-        ));
+    let Some(threshold) = crate::threshold_arg(&args.failure_threshold) else {
         return EXIT_ERROR;
     };
     let platform_arg = args

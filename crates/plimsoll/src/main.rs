@@ -86,6 +86,17 @@ pub fn write_report(output: Option<&std::path::Path>, text: &str) -> Result<(), 
     }
 }
 
+/// Parses `--failure-threshold`, printing the error when it is unknown.
+pub fn threshold_arg(s: &str) -> Option<plimsoll_core::Threshold> {
+    let t = plimsoll_core::Threshold::parse(s);
+    if t.is_none() {
+        error(format!(
+            "unknown failure threshold {s:?} (one of: error, warning, info, style, none)"
+        ));
+    }
+    t
+}
+
 /// Prints an error the way every command does.
 pub fn error(msg: impl std::fmt::Display) {
     eprintln!("plimsoll: error: {msg}");

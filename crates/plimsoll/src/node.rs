@@ -8,7 +8,6 @@
 //! node cannot be read.
 
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error};
-use plimsoll_core::Threshold;
 use plimsoll_node::memcg::Value;
 use plimsoll_node::{Doctor, Mode};
 use plimsoll_report::{Format, Report, TtyOptions};
@@ -72,11 +71,7 @@ fn doctor(args: DoctorArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let Some(threshold) = Threshold::parse(&args.failure_threshold) else {
-        error(format!(
-            "unknown failure threshold {:?}",
-            args.failure_threshold
-        ));
+    let Some(threshold) = crate::threshold_arg(&args.failure_threshold) else {
         return EXIT_ERROR;
     };
     let d = match plimsoll_node::doctor(&args.root, args.cgroup.as_deref()) {
