@@ -33,6 +33,13 @@ pub(crate) mod testing {
             .join(name);
         crate::doctor(&root, None).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
     }
+
+    /// What one rule finds on the doctor over `tests/fixtures/NAME`.
+    pub fn hits(check: fn(&crate::Context) -> Vec<crate::Hit>, name: &str) -> Vec<crate::Hit> {
+        check(&crate::Context {
+            doctor: &fixture(name),
+        })
+    }
 }
 
 pub use env::Environment;

@@ -67,19 +67,15 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::fixture;
+    use crate::testing::hits;
 
     #[test]
     fn fires_without_psi_and_names_the_fallback() {
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("v2-psi-off"),
-        });
+        let hits = hits(super::check, "v2-psi-off");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.contains("psi=0"), "{}", hits[0].message);
         assert!(hits[0].message.contains("polling"));
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("v1-old"),
-        });
+        let hits = hits(super::check, "v1-old");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("memory.pressure_level"),
@@ -92,9 +88,7 @@ mod tests {
     fn quiet_with_psi() {
         for f in ["hybrid-host", "v2"] {
             assert!(
-                super::check(&crate::Context {
-                    doctor: &fixture(f)
-                })
+                hits(super::check, f)
                 .is_empty(),
                 "{f}"
             );

@@ -71,28 +71,22 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::fixture;
+    use crate::testing::hits;
 
     #[test]
     fn fires_on_hybrid_and_v1() {
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("hybrid-host"),
-        });
+        let hits = hits(super::check, "hybrid-host");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.starts_with("hybrid"), "{}", hits[0].message);
         assert!(hits[0].message.contains("/sys/fs/cgroup/memory"));
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("v1-old"),
-        });
+        let hits = hits(super::check, "v1-old");
         assert!(hits[0].message.starts_with("legacy"));
     }
 
     #[test]
     fn quiet_on_v2() {
         assert!(
-            super::check(&crate::Context {
-                doctor: &fixture("v2")
-            })
+            hits(super::check, "v2")
             .is_empty()
         );
     }

@@ -58,13 +58,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::fixture;
+    use crate::testing::hits;
 
     #[test]
     fn fires_when_off() {
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("v1-old"),
-        });
+        let hits = hits(super::check, "v1-old");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("swapaccount=0"),
@@ -77,9 +75,7 @@ mod tests {
     fn quiet_when_on() {
         for f in ["hybrid-host", "v2"] {
             assert!(
-                super::check(&crate::Context {
-                    doctor: &fixture(f)
-                })
+                hits(super::check, f)
                 .is_empty(),
                 "{f}"
             );

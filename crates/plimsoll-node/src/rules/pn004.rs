@@ -70,22 +70,18 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::fixture;
+    use crate::testing::hits;
 
     #[test]
     fn v1_names_its_fallback() {
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("hybrid-host"),
-        });
+        let hits = hits(super::check, "hybrid-host");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("oom_control's oom_kill"),
             "{}",
             hits[0].message
         );
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("v1-old"),
-        });
+        let hits = hits(super::check, "v1-old");
         assert!(
             hits[0].message.contains("before 4.13"),
             "{}",
@@ -96,9 +92,7 @@ mod tests {
     #[test]
     fn quiet_on_v2() {
         assert!(
-            super::check(&crate::Context {
-                doctor: &fixture("v2")
-            })
+            hits(super::check, "v2")
             .is_empty()
         );
     }

@@ -61,13 +61,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::fixture;
+    use crate::testing::hits;
 
     #[test]
     fn fires_with_the_conflicts() {
-        let hits = super::check(&crate::Context {
-            doctor: &fixture("ambiguous-v2-lacks-memory"),
-        });
+        let hits = hits(super::check, "ambiguous-v2-lacks-memory");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.contains("lacks it"), "{}", hits[0].message);
     }
@@ -76,9 +74,7 @@ mod tests {
     fn quiet_when_clear() {
         for f in ["hybrid-host", "v2", "v1-old"] {
             assert!(
-                super::check(&crate::Context {
-                    doctor: &fixture(f)
-                })
+                hits(super::check, f)
                 .is_empty(),
                 "{f}"
             );
