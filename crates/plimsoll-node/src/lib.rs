@@ -35,7 +35,7 @@ pub(crate) mod testing {
     }
 
     /// What one rule finds on the doctor over `tests/fixtures/NAME`.
-    pub fn hits(check: fn(&crate::Context) -> Vec<crate::Hit>, name: &str) -> Vec<crate::Hit> {
+    pub fn run_on(check: fn(&crate::Context) -> Vec<crate::Hit>, name: &str) -> Vec<crate::Hit> {
         check(&crate::Context {
             doctor: &fixture(name),
         })

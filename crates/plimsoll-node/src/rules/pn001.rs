@@ -67,15 +67,15 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::hits;
+    use crate::testing::run_on;
 
     #[test]
     fn fires_without_psi_and_names_the_fallback() {
-        let hits = hits(super::check, "v2-psi-off");
+        let hits = run_on(super::check, "v2-psi-off");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.contains("psi=0"), "{}", hits[0].message);
         assert!(hits[0].message.contains("polling"));
-        let hits = hits(super::check, "v1-old");
+        let hits = run_on(super::check, "v1-old");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("memory.pressure_level"),
@@ -88,7 +88,7 @@ mod tests {
     fn quiet_with_psi() {
         for f in ["hybrid-host", "v2"] {
             assert!(
-                hits(super::check, f)
+                run_on(super::check, f)
                 .is_empty(),
                 "{f}"
             );

@@ -71,22 +71,22 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::hits;
+    use crate::testing::run_on;
 
     #[test]
     fn fires_on_hybrid_and_v1() {
-        let hits = hits(super::check, "hybrid-host");
+        let hits = run_on(super::check, "hybrid-host");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.starts_with("hybrid"), "{}", hits[0].message);
         assert!(hits[0].message.contains("/sys/fs/cgroup/memory"));
-        let hits = hits(super::check, "v1-old");
+        let hits = run_on(super::check, "v1-old");
         assert!(hits[0].message.starts_with("legacy"));
     }
 
     #[test]
     fn quiet_on_v2() {
         assert!(
-            hits(super::check, "v2")
+            run_on(super::check, "v2")
             .is_empty()
         );
     }

@@ -58,11 +58,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::hits;
+    use crate::testing::run_on;
 
     #[test]
     fn fires_when_off() {
-        let hits = hits(super::check, "v1-old");
+        let hits = run_on(super::check, "v1-old");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("swapaccount=0"),
@@ -75,7 +75,7 @@ mod tests {
     fn quiet_when_on() {
         for f in ["hybrid-host", "v2"] {
             assert!(
-                hits(super::check, f)
+                run_on(super::check, f)
                 .is_empty(),
                 "{f}"
             );

@@ -70,18 +70,18 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::hits;
+    use crate::testing::run_on;
 
     #[test]
     fn v1_names_its_fallback() {
-        let hits = hits(super::check, "hybrid-host");
+        let hits = run_on(super::check, "hybrid-host");
         assert_eq!(hits.len(), 1);
         assert!(
             hits[0].message.contains("oom_control's oom_kill"),
             "{}",
             hits[0].message
         );
-        let hits = hits(super::check, "v1-old");
+        let hits = run_on(super::check, "v1-old");
         assert!(
             hits[0].message.contains("before 4.13"),
             "{}",
@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn quiet_on_v2() {
         assert!(
-            hits(super::check, "v2")
+            run_on(super::check, "v2")
             .is_empty()
         );
     }

@@ -61,11 +61,11 @@ pub fn check(cx: &Context) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::hits;
+    use crate::testing::run_on;
 
     #[test]
     fn fires_with_the_conflicts() {
-        let hits = hits(super::check, "ambiguous-v2-lacks-memory");
+        let hits = run_on(super::check, "ambiguous-v2-lacks-memory");
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.contains("lacks it"), "{}", hits[0].message);
     }
@@ -74,7 +74,7 @@ mod tests {
     fn quiet_when_clear() {
         for f in ["hybrid-host", "v2", "v1-old"] {
             assert!(
-                hits(super::check, f)
+                run_on(super::check, f)
                 .is_empty(),
                 "{f}"
             );
