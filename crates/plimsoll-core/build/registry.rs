@@ -37,6 +37,16 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+    // Rules that name the peer checks they stand for (`pub const PEERS`).
+    out.push_str("/// Peer checks each rule covers, for rules that declare `PEERS`.\n#[allow(dead_code)]\npub static PEERS: &[(&str, &[&str])] = &[\n");
+    for n in &names {
+        let path = dir.join(format!("{n}.rs"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("pub const PEERS") {
+            writeln!(out, "    ({n}::META.code, {n}::PEERS),").unwrap();
+        }
+    }
+    out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("registry.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -94,6 +94,10 @@ pub enum Category {
     Runnability,
     /// Node and cgroup memory diagnostics (PNxxx).
     Node,
+    /// Kubernetes workload manifests (PKxxx).
+    Kubernetes,
+    /// A manifest checked against the image it deploys (PXxxx).
+    Cross,
 }
 
 impl Category {
@@ -106,6 +110,8 @@ impl Category {
             Category::Size => "size",
             Category::Runnability => "runnability",
             Category::Node => "node",
+            Category::Kubernetes => "kubernetes",
+            Category::Cross => "cross",
         }
     }
 }
@@ -216,7 +222,7 @@ pub mod fact_rules {
                 category: self.meta.category,
                 message: hit.message,
                 file: file.to_string(),
-                region: Region::default(),
+                region: hit.region.unwrap_or_default(),
                 fix: hit.fix,
             }
         }
@@ -252,6 +258,8 @@ pub mod fact_rules {
         pub fix: Option<String>,
         /// A severity other than the rule's default.
         pub severity: Option<Severity>,
+        /// Where in the checked file, when the facts come from text.
+        pub region: Option<Region>,
     }
 
     impl Hit {
@@ -260,6 +268,7 @@ pub mod fact_rules {
                 message: message.into(),
                 fix: None,
                 severity: None,
+                region: None,
             }
         }
 
@@ -270,6 +279,11 @@ pub mod fact_rules {
 
         pub fn with_severity(mut self, s: Severity) -> Hit {
             self.severity = Some(s);
+            self
+        }
+
+        pub fn with_region(mut self, r: Region) -> Hit {
+            self.region = Some(r);
             self
         }
     }
