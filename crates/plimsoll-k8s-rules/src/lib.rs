@@ -103,19 +103,104 @@ pub struct ImageView<'a> {
     pub env: Vec<(String, String)>,
     /// The verdict on the config's entrypoint: (program, runs, reason).
     pub entrypoint: Option<(String, bool, String)>,
+    /// The config's `WorkingDir`.
+    pub working_dir: String,
+    /// Which containers of the manifests run this image.
+    pub targets: Targets,
     /// Questions about the image's filesystem.
     pub files: &'a dyn ImageFiles,
+}
+
+impl ImageView<'_> {
+    /// The image's `Env` value of `name`.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Which containers an image given on the command line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    /// The container with this name (`--container`).
+    Named(String),
+    /// Containers whose `image:` names this repository; when no container
+    /// of a workload does (or the repository is unknown, as for archives),
+    /// every main container of it.
+    Repository(String),
+}
+
+impl Targets {
+    /// The containers of `w` that run the image.
+    pub fn of<'w, 'a>(&self, w: &'w Workload<'a>) -> Vec<&'w Container<'a>> {
+        match self {
+            Targets::Named(n) => w.containers.iter().filter(|c| c.name == n).collect(),
+            Targets::Repository(repo) => {
+                let by_repo: Vec<_> = w
+                    .containers
+                    .iter()
+                    .filter(|c| !repo.is_empty() && c.image().map(image_repository).as_deref() == Some(repo))
+                    .collect();
+                if by_repo.is_empty() {
+                    w.containers
+                        .iter()
+                        .filter(|c| c.role == plimsoll_k8s::Role::Main)
+                        .collect()
+                } else {
+                    by_repo
+                }
+            }
+        }
+    }
+}
+
+/// The repository of an image reference, without registry host, tag or
+/// digest (`registry.example.com:5000/team/api:1.2@sha256:…` →
+/// `team/api`; `docker.io/library/nginx` and `nginx` → `nginx`).
+pub fn image_repository(reference: &str) -> String {
+    let r = reference.split('@').next().unwrap_or("");
+    let (first, rest) = match r.split_once('/') {
+        Some((f, rest)) if f.contains(['.', ':']) || f == "localhost" => (Some(f), rest),
+        _ => (None, r),
+    };
+    let name = match rest.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => rest,
+    };
+    let docker_hub = first.is_none_or(|h| matches!(h, "docker.io" | "index.docker.io"));
+    let name = if docker_hub {
+        name.strip_prefix("library/").unwrap_or(name)
+    } else {
+        name
+    };
+    name.to_ascii_lowercase()
+}
+
+/// A program as the container runtime would start it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// The resolved path inside the image.
+    pub path: String,
+    /// Whether it will start (loader, libraries, permissions, shebang).
+    pub runs: bool,
+    /// Why, in one line.
+    pub reason: String,
 }
 
 /// Filesystem questions a cross-check asks of an image.
 pub trait ImageFiles {
     /// Whether `uid`/`gid` may create files in the directory `path`
-    /// (`None`: no such directory).
+    /// (`None`: no such path; `Some(false)` also when it is not a
+    /// directory).
     fn writable_dir(&self, path: &str, uid: u32, gid: u32) -> Option<bool>;
-    /// Resolves a program the way exec does (absolute path, or a name
-    /// looked up in `path_env`), symbolic links followed inside the image:
-    /// `Ok(resolved path)` or `Err(why not)`.
-    fn find_program(&self, program: &str, path_env: &str) -> Result<String, String>;
+    /// Resolves `program` as exec does (absolute, relative to `workdir`, or
+    /// looked up in `path_env`, default the image's `PATH`), symbolic links
+    /// followed inside the image, and judges whether it starts; `Err`: why
+    /// it cannot be found.
+    fn program(&self, program: &str, path_env: Option<&str>, workdir: &str) -> Result<Program, String>;
 }
 
 /// What a rule sees: one workload of one file.
@@ -246,6 +331,20 @@ pub fn check(manifest: &Manifest, settings: &Settings, image: Option<&ImageView>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_repositories() {
+        for (r, want) in [
+            ("nginx", "nginx"),
+            ("nginx:1.25", "nginx"),
+            ("docker.io/library/nginx:1.25", "nginx"),
+            ("localhost:5000/app:1", "app"),
+            ("registry.example.com:5000/team/api:1.2@sha256:abcd", "team/api"),
+            ("ghcr.io/Org/Tool", "org/tool"),
+        ] {
+            assert_eq!(image_repository(r), want, "{r}");
+        }
+    }
 
     #[test]
     fn registry_is_sound() {

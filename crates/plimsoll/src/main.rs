@@ -5,6 +5,7 @@
 
 mod image;
 mod input;
+mod k8s;
 mod lint;
 mod node;
 mod rules;
@@ -35,6 +36,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Analyse a built image: size and waste, hygiene, and whether its binaries will start.
     Image(image::ImageArgs),
+    /// Check Kubernetes workload manifests (and, with --image, against the image they deploy).
+    K8s(k8s::K8sArgs),
     /// Diagnose this node's cgroup memory setup: mode, memory controller, memcg interface, PSI.
     Node(node::NodeArgs),
     /// List every rule: code, default severity, category, summary.
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Lint(args) => lint::run(args),
         Command::Image(args) => image::run(args),
+        Command::K8s(args) => k8s::run(args),
         Command::Node(args) => node::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule { code } => rules::show(&code),

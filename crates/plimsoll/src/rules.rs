@@ -31,6 +31,10 @@ fn all() -> Vec<Listed> {
         info: r.info(),
         enabled_by_default: true,
     }));
+    v.extend(plimsoll_k8s_rules::RULES.iter().map(|r| Listed {
+        info: r.info(),
+        enabled_by_default: true,
+    }));
     v.extend(plimsoll_node::RULES.iter().map(|r| Listed {
         info: r.info(),
         enabled_by_default: true,
