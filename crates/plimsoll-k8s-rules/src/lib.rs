@@ -142,7 +142,9 @@ impl Targets {
                 let by_repo: Vec<_> = w
                     .containers
                     .iter()
-                    .filter(|c| !repo.is_empty() && c.image().map(image_repository).as_deref() == Some(repo))
+                    .filter(|c| {
+                        !repo.is_empty() && c.image().map(image_repository).as_deref() == Some(repo)
+                    })
                     .collect();
                 if by_repo.is_empty() {
                     w.containers
@@ -200,7 +202,12 @@ pub trait ImageFiles {
     /// looked up in `path_env`, default the image's `PATH`), symbolic links
     /// followed inside the image, and judges whether it starts; `Err`: why
     /// it cannot be found.
-    fn program(&self, program: &str, path_env: Option<&str>, workdir: &str) -> Result<Program, String>;
+    fn program(
+        &self,
+        program: &str,
+        path_env: Option<&str>,
+        workdir: &str,
+    ) -> Result<Program, String>;
 }
 
 /// What a rule sees: one workload of one file.
@@ -236,7 +243,12 @@ impl<'a> Context<'a> {
         if c.name.is_empty() {
             format!("{} in {}", c.role.as_str(), self.workload.label())
         } else {
-            format!("{} {:?} in {}", c.role.as_str(), c.name, self.workload.label())
+            format!(
+                "{} {:?} in {}",
+                c.role.as_str(),
+                c.name,
+                self.workload.label()
+            )
         }
     }
 }
@@ -339,7 +351,10 @@ mod tests {
             ("nginx:1.25", "nginx"),
             ("docker.io/library/nginx:1.25", "nginx"),
             ("localhost:5000/app:1", "app"),
-            ("registry.example.com:5000/team/api:1.2@sha256:abcd", "team/api"),
+            (
+                "registry.example.com:5000/team/api:1.2@sha256:abcd",
+                "team/api",
+            ),
             ("ghcr.io/Org/Tool", "org/tool"),
         ] {
             assert_eq!(image_repository(r), want, "{r}");
@@ -366,8 +381,15 @@ mod tests {
             for p in *peers {
                 let tool = p.split(':').next().unwrap_or("");
                 assert!(
-                    ["kube-linter", "kube-score", "polaris", "kyverno", "checkov", "trivy"]
-                        .contains(&tool)
+                    [
+                        "kube-linter",
+                        "kube-score",
+                        "polaris",
+                        "kyverno",
+                        "checkov",
+                        "trivy"
+                    ]
+                    .contains(&tool)
                         && p.len() > tool.len() + 1,
                     "{code}: peer {p:?} is not tool:check"
                 );

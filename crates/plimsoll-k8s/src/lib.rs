@@ -121,7 +121,10 @@ impl<'a> Container<'a> {
             "windowsOptions",
         ];
         if POD_LEVEL.contains(&key) {
-            return w.pod_spec.path(&["securityContext", key]).filter(|v| !v.is_null());
+            return w
+                .pod_spec
+                .path(&["securityContext", key])
+                .filter(|v| !v.is_null());
         }
         None
     }
@@ -192,11 +195,20 @@ impl Ignores {
 
 /// The pod-spec path of each workload kind, or `None` for kinds that run
 /// no pods.
-fn pod_template<'a>(kind: &str, api_version: &str, obj: &'a Node) -> Option<(Option<&'a Node>, &'a Node)> {
+fn pod_template<'a>(
+    kind: &str,
+    api_version: &str,
+    obj: &'a Node,
+) -> Option<(Option<&'a Node>, &'a Node)> {
     let spec = obj.get("spec")?;
     match kind {
         "Pod" => Some((obj.get("metadata"), spec)),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => {
             let t = spec.get("template")?;
             Some((t.get("metadata"), t.get("spec")?))
         }
@@ -328,7 +340,10 @@ impl<'a> Workload<'a> {
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
         self.object
             .path(&["metadata", "annotations", key])
-            .or_else(|| self.pod_metadata.and_then(|m| m.path(&["annotations", key])))
+            .or_else(|| {
+                self.pod_metadata
+                    .and_then(|m| m.path(&["annotations", key]))
+            })
             .and_then(Node::as_str)
     }
 
@@ -392,7 +407,12 @@ spec:
         let roles: Vec<_> = w.containers.iter().map(|c| (c.name, c.role)).collect();
         assert_eq!(
             roles,
-            [("init", Role::Init), ("proxy", Role::Sidecar), ("app", Role::Main), ("side", Role::Main)]
+            [
+                ("init", Role::Init),
+                ("proxy", Role::Sidecar),
+                ("app", Role::Main),
+                ("side", Role::Main)
+            ]
         );
         assert!(w.ignores.codes.contains("PK001") && w.ignores.codes.contains("PK002"));
         assert!(w.ignores.kube_linter.contains("run-as-non-root"));
@@ -418,15 +438,22 @@ spec:
 ]}"#;
         let m = load("l.json", text, Limits::default()).unwrap();
         let ws = m.workloads();
-        let kinds: Vec<_> = ws.iter().map(|w| (w.kind, w.name, w.long_running())).collect();
+        let kinds: Vec<_> = ws
+            .iter()
+            .map(|w| (w.kind, w.name, w.long_running()))
+            .collect();
         assert_eq!(kinds, [("CronJob", "c", false), ("Rollout", "r", true)]);
         assert_eq!(ws[0].containers[0].node.start.line, 3);
     }
 
     #[test]
     fn objects_without_a_pod_spec_are_skipped() {
-        let m = load("x.yaml", "kind: Deployment\nspec: {}\n---\nkind: Pod\nspec: 3\n", Limits::default())
-            .unwrap();
+        let m = load(
+            "x.yaml",
+            "kind: Deployment\nspec: {}\n---\nkind: Pod\nspec: 3\n",
+            Limits::default(),
+        )
+        .unwrap();
         assert!(m.workloads().is_empty());
     }
 }

@@ -64,7 +64,12 @@ pub fn parse(text: &str) -> Option<f64> {
 
 /// A byte count in the unit a person would write (`512Mi`, `1.5Gi`).
 pub fn human_bytes(b: u64) -> String {
-    const UNITS: [(&str, u64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+    const UNITS: [(&str, u64); 4] = [
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ];
     for (u, size) in UNITS {
         if b >= size {
             let v = b as f64 / size as f64;

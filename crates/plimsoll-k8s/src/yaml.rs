@@ -36,7 +36,10 @@ pub enum Value {
     /// A scalar's text after escape processing; `plain` when it was written
     /// without quotes or block indicators (only plain scalars can be
     /// booleans, numbers or null).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Entries in source order: (key node, value node).
     Map(Vec<(Node, Node)>),
@@ -73,7 +76,11 @@ pub struct Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {} column {}: {}", self.pos.line, self.pos.col, self.message)
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.pos.line, self.pos.col, self.message
+        )
     }
 }
 
@@ -327,8 +334,8 @@ impl Node {
             Value::Scalar { text, plain: true } => match text.as_str() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
                 | "Y" => Some(true),
-                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF"
-                | "n" | "N" => Some(false),
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
+                | "N" => Some(false),
                 _ => None,
             },
             _ => None,
@@ -483,7 +490,10 @@ mod tests {
         let e = parse("a: [1, 2\nb: }\n", Limits::default()).unwrap_err();
         assert!(e.pos.line >= 1, "{e}");
         let e = parse("a: *nothing\n", Limits::default()).unwrap_err();
-        assert!(e.message.contains("anchor") || e.message.contains("alias"), "{e}");
+        assert!(
+            e.message.contains("anchor") || e.message.contains("alias"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -80,8 +80,8 @@ fn matches(code: &str, list: &[String]) -> bool {
 /// `node_modules` and hidden directories skipped; symbolic links to
 /// directories not followed.
 fn find_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read directory: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read directory: {e}", dir.display()))?;
     let mut items: Vec<_> = entries.filter_map(Result::ok).collect();
     items.sort_by_key(|e| e.file_name());
     for e in items {
@@ -108,10 +108,14 @@ fn read_bounded(name: &str, r: impl Read, max: usize) -> Result<String, String> 
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: cannot read: {e}"))?;
     if bytes.len() > max {
-        return Err(format!("{name}: larger than {max} bytes (--max-file-bytes)"));
+        return Err(format!(
+            "{name}: larger than {max} bytes (--max-file-bytes)"
+        ));
     }
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
-        return Err(format!("{name}: binary data (NUL byte at offset {pos}); not a manifest"));
+        return Err(format!(
+            "{name}: binary data (NUL byte at offset {pos}); not a manifest"
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -135,8 +139,13 @@ fn settings(args: &K8sArgs) -> Result<Settings, String> {
     let mut s = match &path {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            let t: TomlFile = toml::from_str(&text)
-                .map_err(|e| format!("{}: invalid [k8s] settings: {}", p.display(), e.to_string().trim()))?;
+            let t: TomlFile = toml::from_str(&text).map_err(|e| {
+                format!(
+                    "{}: invalid [k8s] settings: {}",
+                    p.display(),
+                    e.to_string().trim()
+                )
+            })?;
             t.k8s.unwrap_or_default()
         }
         None => Settings::default(),
@@ -144,7 +153,8 @@ fn settings(args: &K8sArgs) -> Result<Settings, String> {
     if args.class.is_some() {
         s.class = args.class.clone();
     }
-    s.trusted_registries.extend(args.trusted_registry.iter().cloned());
+    s.trusted_registries
+        .extend(args.trusted_registry.iter().cloned());
     Ok(s)
 }
 
@@ -177,7 +187,12 @@ impl ImageFiles for Files<'_> {
         Some(plimsoll_image::run::can_write(node, &user))
     }
 
-    fn program(&self, program: &str, path_env: Option<&str>, workdir: &str) -> Result<Program, String> {
+    fn program(
+        &self,
+        program: &str,
+        path_env: Option<&str>,
+        workdir: &str,
+    ) -> Result<Program, String> {
         let mut rt = self.runtime.borrow_mut();
         let saved = path_env.map(|p| rt.env.insert("PATH".into(), p.to_string()));
         let found = rt.look_path(program, workdir);
@@ -256,7 +271,10 @@ pub fn run(args: K8sArgs) -> u8 {
     };
 
     let keep_source = format == Format::Tty;
-    let check_text = |name: String, text: String, view: Option<&ImageView>| -> Result<Checked, String> {
+    let check_text = |name: String,
+                      text: String,
+                      view: Option<&ImageView>|
+     -> Result<Checked, String> {
         let manifest = plimsoll_k8s::load(&name, &text, limits).map_err(|e| {
             let hint = if text.contains("{{") {
                 " (this looks like a Helm template: render it first, `helm template … | plimsoll k8s -`)"
@@ -267,7 +285,8 @@ pub fn run(args: K8sArgs) -> u8 {
         })?;
         let mut findings = plimsoll_k8s_rules::check(&manifest, &settings, view);
         findings.retain(|f| {
-            (args.select.is_empty() || matches(&f.code, &args.select)) && !matches(&f.code, &args.ignore)
+            (args.select.is_empty() || matches(&f.code, &args.select))
+                && !matches(&f.code, &args.ignore)
         });
         let source = (keep_source && !findings.is_empty()).then_some(text);
         Ok(Checked {
@@ -285,7 +304,10 @@ pub fn run(args: K8sArgs) -> u8 {
             // for the handful of manifests a deploy has.
             let files_view = Files {
                 image,
-                runtime: RefCell::new(plimsoll_image::run::Runtime::new(&image.tree, &image.config)),
+                runtime: RefCell::new(plimsoll_image::run::Runtime::new(
+                    &image.tree,
+                    &image.config,
+                )),
             };
             let view = image_view(image, &files_view, &args);
             for p in &files {
@@ -309,7 +331,8 @@ pub fn run(args: K8sArgs) -> u8 {
                 .par_iter()
                 .map(|p| {
                     let name = p.display().to_string();
-                    let f = std::fs::File::open(p).map_err(|e| format!("{name}: cannot read: {e}"))?;
+                    let f =
+                        std::fs::File::open(p).map_err(|e| format!("{name}: cannot read: {e}"))?;
                     let t = read_bounded(&name, f, args.max_file_bytes)?;
                     check_text(name, t, None)
                 })
@@ -378,7 +401,10 @@ pub fn run(args: K8sArgs) -> u8 {
 
 fn analyse_image(reference: &str, args: &K8sArgs) -> Result<plimsoll_image::Image, String> {
     crate::lean_allocator();
-    let platform_arg = args.platform.clone().unwrap_or_else(|| "linux/amd64".into());
+    let platform_arg = args
+        .platform
+        .clone()
+        .unwrap_or_else(|| "linux/amd64".into());
     let platform = plimsoll_oci::Platform::parse(&platform_arg)
         .ok_or_else(|| format!("--platform {platform_arg:?} is not os/arch[/variant]"))?;
     let opts = plimsoll_image::Options {
@@ -390,7 +416,11 @@ fn analyse_image(reference: &str, args: &K8sArgs) -> Result<plimsoll_image::Imag
     plimsoll_image::analyse(reference, &opts, &|_, _, _| {}).map_err(|e| e.to_string())
 }
 
-fn image_view<'a>(image: &'a plimsoll_image::Image, files: &'a Files<'a>, args: &K8sArgs) -> ImageView<'a> {
+fn image_view<'a>(
+    image: &'a plimsoll_image::Image,
+    files: &'a Files<'a>,
+    args: &K8sArgs,
+) -> ImageView<'a> {
     let cfg = &image.config.config;
     let user = plimsoll_image::run::user(&image.tree, &cfg.user);
     let resolved = user.error.is_none();
@@ -405,13 +435,19 @@ fn image_view<'a>(image: &'a plimsoll_image::Image, files: &'a Files<'a>, args: 
     let env = cfg
         .env
         .iter()
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
         .collect();
     let (_, binaries) = plimsoll_image::run::binaries(&image.tree, &image.config);
-    let entrypoint = binaries
-        .iter()
-        .find(|b| b.entrypoint)
-        .map(|b| (b.path.clone(), b.verdict == plimsoll_image::run::Verdict::Runs, b.reason.clone()));
+    let entrypoint = binaries.iter().find(|b| b.entrypoint).map(|b| {
+        (
+            b.path.clone(),
+            b.verdict == plimsoll_image::run::Verdict::Runs,
+            b.reason.clone(),
+        )
+    });
     let targets = match &args.container {
         Some(n) => Targets::Named(n.clone()),
         None => Targets::Repository(repository_of(&image.reference)),
@@ -435,9 +471,15 @@ fn image_view<'a>(image: &'a plimsoll_image::Image, files: &'a Files<'a>, args: 
 /// engines, which carry no repository name.
 fn repository_of(reference: &str) -> String {
     if reference.contains(':')
-        && ["docker-archive:", "oci-archive:", "oci:", "docker:", "podman:"]
-            .iter()
-            .any(|p| reference.starts_with(p))
+        && [
+            "docker-archive:",
+            "oci-archive:",
+            "oci:",
+            "docker:",
+            "podman:",
+        ]
+        .iter()
+        .any(|p| reference.starts_with(p))
     {
         return String::new();
     }
