@@ -48,7 +48,7 @@ pub struct ResourceTable {
 /// What users set in `plimsoll.toml`'s `[k8s]` table (and on the command
 /// line).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
     /// Highest accepted limit/request ratio, for CPU and memory.
     pub max_limit_request_ratio: f64,

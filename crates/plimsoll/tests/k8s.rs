@@ -198,7 +198,7 @@ fn bad_input_is_exit_2_with_a_position_never_a_panic() {
 #[test]
 fn settings_come_from_plimsoll_toml_and_bad_settings_are_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "plimsoll.toml", "[k8s]\nmax_limit_request_ratio = 2.5\nunknown_key = 1\n");
+    write(dir.path(), "plimsoll.toml", "[k8s]\nmax-limit-request-ratio = 2.5\nunknown_key = 1\n");
     write(dir.path(), "d.yaml", CLEAN);
     let o = run_in(dir.path(), &["d.yaml"], None);
     assert_eq!(code(&o), 2);
