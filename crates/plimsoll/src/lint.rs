@@ -281,7 +281,7 @@ pub fn run(args: LintArgs) -> u8 {
                 name,
                 findings,
                 // Only code frames need the text; keep memory flat otherwise.
-                source: if format == Format::Tty {
+                source: if matches!(format, Format::Tty | Format::Html) {
                     source
                 } else {
                     String::new()
@@ -301,7 +301,7 @@ pub fn run(args: LintArgs) -> u8 {
                 files += 1;
                 fails |= l.findings.iter().any(|f| l.threshold.fails(f.severity));
                 findings.extend(l.findings);
-                if format == Format::Tty {
+                if matches!(format, Format::Tty | Format::Html) {
                     sources.insert(l.name, l.source);
                 }
             }
