@@ -88,6 +88,16 @@ struct HadolintOverride {
 struct PlimsollToml {
     #[serde(default)]
     lint: LintToml,
+    /// Read by `plimsoll k8s` and `plimsoll check` (their own types).
+    #[serde(default)]
+    #[allow(dead_code)]
+    k8s: Option<toml::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    budget: Option<toml::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    incidents: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! Plimsoll's history store: one [`Record`] per analysed image run (sizes,
-//! per-layer sizes, a per-directory size summary), kept so a later run can
-//! compare itself with a baseline and show a trend.
+//! per-layer sizes, a per-directory size summary, its largest files), kept
+//! so a later run can compare itself with a baseline, show a trend and say
+//! which files grew.
 //!
 //! Two back ends sit behind one API, [`Store`]:
 //!
@@ -16,8 +17,9 @@
 //! store is opened; the schema version is SQLite's `PRAGMA user_version` or
 //! PostgreSQL's `plimsoll_schema_version` table.
 //!
-//! A record is written in one transaction (the run row, its layer rows and
-//! its directory rows) or not at all; any failure is an [`Error`] naming the
+//! A record is written in one transaction (the run row, its layer rows, its
+//! directory rows and its file rows) or not at all, and read back from one
+//! snapshot; any failure is an [`Error`] naming the
 //! store (PostgreSQL passwords are redacted) and the record stays with the
 //! caller, who may keep it (it is `serde`-serialisable) or retry.
 //!
@@ -73,6 +75,13 @@ pub struct Record {
     /// two levels: `/usr` → …, `/usr/lib` → …).
     #[serde(default)]
     pub dirs: BTreeMap<String, u64>,
+    /// Bytes of the largest files of the merged filesystem, by path (the
+    /// caller decides how many, for example the 50 largest), so a budget
+    /// can show which files grew between a baseline and a candidate.
+    /// Empty for runs recorded before schema version 2, and in JSON
+    /// written before the field existed.
+    #[serde(default)]
+    pub files: BTreeMap<String, u64>,
     /// The delivery class (`app`, `production`, …), if one applies.
     #[serde(default)]
     pub class: Option<String>,
@@ -310,8 +319,8 @@ impl Store {
         }
     }
 
-    /// Stores a run, its layers and its directory summary in one
-    /// transaction, and returns the run's id. On error nothing was stored.
+    /// Stores a run, its layers, its directory summary and its files in
+    /// one transaction, and returns the run's id. On error nothing was stored.
     pub fn record(&mut self, record: &Record) -> Result<RunId> {
         let row = NewRun::from_record(record)?;
         match &mut self.backend {
@@ -418,6 +427,7 @@ pub(crate) struct NewRun<'a> {
     pub tool_version: &'a str,
     pub layers: Vec<LayerRow>,
     pub dirs: Vec<(String, i64)>,
+    pub files: Vec<(String, i64)>,
 }
 
 fn size(field: &str, v: u64) -> Result<i64> {
@@ -472,6 +482,11 @@ impl<'a> NewRun<'a> {
             let field = format!("dirs[{path:?}]");
             dirs.push((text(&field, path)?.to_string(), size(&field, *bytes)?));
         }
+        let mut files = Vec::with_capacity(r.files.len());
+        for (path, bytes) in &r.files {
+            let field = format!("files[{path:?}]");
+            files.push((text(&field, path)?.to_string(), size(&field, *bytes)?));
+        }
         Ok(NewRun {
             name: text("name", &r.name)?,
             tag: opt_text("tag", &r.tag)?,
@@ -487,6 +502,7 @@ impl<'a> NewRun<'a> {
             tool_version: text("tool_version", &r.tool_version)?,
             layers,
             dirs,
+            files,
         })
     }
 }
@@ -508,12 +524,13 @@ pub(crate) struct RunRow {
     pub tool_version: String,
     pub layer_count: i64,
     pub dir_count: i64,
+    pub file_count: i64,
 }
 
 /// The columns of [`RunRow`], in order, for SELECTs.
 pub(crate) const RUN_COLUMNS: &str = "id, name, tag, digest, branch, commit_sha, compressed_bytes, \
      uncompressed_bytes, class, recorded_at, recorded_at_s, recorded_at_ns, tool_version, \
-     layer_count, dir_count";
+     layer_count, dir_count, file_count";
 
 /// A layer row (written or read back).
 pub(crate) struct LayerRow {
@@ -524,14 +541,22 @@ pub(crate) struct LayerRow {
     pub created_by: Option<String>,
 }
 
+/// A run's child rows as read back (layers ordered by index).
+#[derive(Default)]
+pub(crate) struct Children {
+    pub layers: Vec<LayerRow>,
+    pub dirs: Vec<(String, i64)>,
+    pub files: Vec<(String, i64)>,
+}
+
 impl RunRow {
     /// The record these rows form, checking that they are whole.
-    pub(crate) fn assemble(
-        self,
-        layers: Vec<LayerRow>,
-        dirs: Vec<(String, i64)>,
-        at: &Location,
-    ) -> Result<Record> {
+    pub(crate) fn assemble(self, children: Children, at: &Location) -> Result<Record> {
+        let Children {
+            layers,
+            dirs,
+            files,
+        } = children;
         let id = self.id;
         let corrupt = |detail: String| Error::Corrupt {
             location: at.clone(),
@@ -552,6 +577,13 @@ impl RunRow {
                 "{} directory rows, the run says {}",
                 dirs.len(),
                 self.dir_count
+            )));
+        }
+        if i64::try_from(files.len()).ok() != Some(self.file_count) {
+            return Err(corrupt(format!(
+                "{} file rows, the run says {}",
+                files.len(),
+                self.file_count
             )));
         }
         let timestamp = Timestamp::parse(&self.recorded_at).map_err(|e| corrupt(e.to_string()))?;
@@ -579,6 +611,11 @@ impl RunRow {
             let bytes = unsigned("a directory size", bytes)?;
             out_dirs.insert(path, bytes);
         }
+        let mut out_files = BTreeMap::new();
+        for (path, bytes) in files {
+            let bytes = unsigned("a file size", bytes)?;
+            out_files.insert(path, bytes);
+        }
         Ok(Record {
             compressed_bytes: unsigned("compressed_bytes", self.compressed)?,
             uncompressed_bytes: unsigned("uncompressed_bytes", self.uncompressed)?,
@@ -589,6 +626,7 @@ impl RunRow {
             commit: self.commit,
             layers: out_layers,
             dirs: out_dirs,
+            files: out_files,
             class: self.class,
             timestamp,
             tool_version: self.tool_version,
@@ -697,6 +735,7 @@ mod tests {
             uncompressed_bytes: 2,
             layers: vec![],
             dirs: BTreeMap::new(),
+            files: BTreeMap::new(),
             class: None,
             timestamp: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
             tool_version: "0.1.0".into(),
@@ -750,7 +789,41 @@ mod tests {
         let mut dirs = BTreeMap::new();
         dirs.insert("/usr".to_string(), u64::MAX);
         check(Record { dirs, ..sample() }, "dirs[\"/usr\"]");
+        let mut files = BTreeMap::new();
+        files.insert("/usr/lib/big.so".to_string(), 1u64 << 63);
+        check(Record { files, ..sample() }, "files[\"/usr/lib/big.so\"]");
+        let mut files = BTreeMap::new();
+        files.insert("/usr/lib/a\0b".to_string(), 1);
+        check(Record { files, ..sample() }, "files[\"/usr/lib/a\\0b\"]");
+        let mut files = BTreeMap::new();
+        files.insert("/largest".to_string(), i64::MAX as u64);
+        files.insert("/empty".to_string(), 0);
+        let r = Record { files, ..sample() };
+        let ok = NewRun::from_record(&r).unwrap();
+        assert_eq!(
+            ok.files,
+            vec![
+                ("/empty".to_string(), 0),
+                ("/largest".to_string(), i64::MAX)
+            ]
+        );
         assert!(NewRun::from_record(&sample()).is_ok());
+    }
+
+    #[test]
+    fn json_without_files_still_deserialises() {
+        // A record as serialised before `files` existed.
+        let old = r#"{"name":"app","tag":null,"digest":null,"branch":"main","commit":null,
+            "compressed_bytes":1,"uncompressed_bytes":2,"layers":[],"dirs":{"/usr":5},
+            "class":null,"timestamp":"2026-01-01T00:00:00Z","tool_version":"0.1.0"}"#;
+        let r: Record = serde_json::from_str(old).unwrap();
+        assert!(r.files.is_empty());
+        assert_eq!(r.dirs.len(), 1);
+        let mut with = sample();
+        with.files.insert("/usr/bin/app".into(), 42);
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(json.contains(r#""files":{"/usr/bin/app":42}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), with);
     }
 
     #[test]

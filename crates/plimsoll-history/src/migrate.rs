@@ -8,9 +8,9 @@
 //! leaves the old schema and rows as they were. A database whose version is
 //! higher than the last migration here is refused ([`crate::Error::NewerSchema`]).
 //!
-//! Adding migration 2 is one line in [`MIGRATIONS`] —
-//! `migration!(2, "0002_what", "what it does"),` — plus
-//! `migrations/sqlite/0002_what.sql` and `migrations/postgres/0002_what.sql`.
+//! Adding migration 3 is one line in [`MIGRATIONS`] —
+//! `migration!(3, "0003_what", "what it does"),` — plus
+//! `migrations/sqlite/0003_what.sql` and `migrations/postgres/0003_what.sql`.
 //! A migration's SQL must keep existing rows (ALTER TABLE … ADD COLUMN with
 //! a default, new tables, new indexes, or copy-and-rename).
 
@@ -41,11 +41,10 @@ macro_rules! migration {
 
 /// Every migration, oldest first. The last one's version is the schema
 /// version this build writes.
-pub const MIGRATIONS: &[Migration] = &[migration!(
-    1,
-    "0001_runs",
-    "runs, their layers and directory summaries"
-)];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_runs", "runs, their layers and directory summaries"),
+    migration!(2, "0002_run_files", "the largest files of each run"),
+];
 
 /// The schema version this build writes.
 pub fn latest(migrations: &[Migration]) -> i64 {

@@ -3,13 +3,14 @@
 //! Migrations run in one transaction holding a transaction-scoped advisory
 //! lock, so processes opening a fresh database at the same moment apply
 //! them once. A run is written in one transaction: the run row, then its
-//! layers and directories with one `INSERT … SELECT FROM UNNEST(…)` each.
+//! layers, directories and files with one `INSERT … SELECT FROM UNNEST(…)`
+//! each. A read takes one repeatable-read snapshot for runs and rows.
 
 use crate::error::{Error, Location};
 use crate::migrate::{self, Migration};
 use crate::{
-    LayerRow, MAX_ATTEMPTS, NewRun, Query, RUN_COLUMNS, Record, Result, RunId, RunRow, Timestamp,
-    backoff,
+    Children, LayerRow, MAX_ATTEMPTS, NewRun, Query, RUN_COLUMNS, Record, Result, RunId, RunRow,
+    Timestamp, backoff,
 };
 use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Transaction};
@@ -268,8 +269,8 @@ impl PgStore {
                 .query_one(
                     "INSERT INTO plimsoll_runs (name, tag, digest, branch, commit_sha, compressed_bytes, \
                      uncompressed_bytes, class, recorded_at, recorded_at_s, recorded_at_ns, tool_version, \
-                     layer_count, dir_count) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                     layer_count, dir_count, file_count) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
                     &[
                         &run.name,
                         &run.tag,
@@ -285,6 +286,7 @@ impl PgStore {
                         &run.tool_version,
                         &(run.layers.len() as i64),
                         &(run.dirs.len() as i64),
+                        &(run.files.len() as i64),
                     ],
                 )?
                 .try_get(0)?;
@@ -306,6 +308,15 @@ impl PgStore {
                 let bytes: Vec<i64> = run.dirs.iter().map(|(_, b)| *b).collect();
                 tx.execute(
                     "INSERT INTO plimsoll_run_dirs (run_id, path, bytes) \
+                     SELECT $1, * FROM UNNEST($2::TEXT[], $3::BIGINT[])",
+                    &[&id, &path, &bytes],
+                )?;
+            }
+            if !run.files.is_empty() {
+                let path: Vec<&str> = run.files.iter().map(|(p, _)| p.as_str()).collect();
+                let bytes: Vec<i64> = run.files.iter().map(|(_, b)| *b).collect();
+                tx.execute(
+                    "INSERT INTO plimsoll_run_files (run_id, path, bytes) \
                      SELECT $1, * FROM UNNEST($2::TEXT[], $3::BIGINT[])",
                     &[&id, &path, &bytes],
                 )?;
@@ -347,17 +358,13 @@ impl PgStore {
                 .map(run_row)
                 .collect::<Result<Vec<_>, postgres::Error>>()?;
             let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
-            let (mut layers, mut dirs) = children(&mut tx, &ids)?;
+            let mut children = children(&mut tx, &ids)?;
             tx.commit()?;
             let mut out = Vec::with_capacity(runs.len());
             for run in runs {
                 let id = run.id;
                 let record = run
-                    .assemble(
-                        layers.remove(&id).unwrap_or_default(),
-                        dirs.remove(&id).unwrap_or_default(),
-                        &location,
-                    )
+                    .assemble(children.remove(&id).unwrap_or_default(), &location)
                     .map_err(Fail::Store)?;
                 out.push((RunId(id), record));
             }
@@ -388,23 +395,22 @@ impl PgStore {
     }
 }
 
-type Children = (
-    HashMap<i64, Vec<LayerRow>>,
-    HashMap<i64, Vec<(String, i64)>>,
-);
-
-fn children(tx: &mut Transaction<'_>, ids: &[i64]) -> Result<Children, postgres::Error> {
-    let mut layers: HashMap<i64, Vec<LayerRow>> = HashMap::new();
-    let mut dirs: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+/// The child rows of the runs `ids`, by run id, read in the caller's
+/// transaction (so from the same snapshot as the runs).
+fn children(
+    tx: &mut Transaction<'_>,
+    ids: &[i64],
+) -> Result<HashMap<i64, Children>, postgres::Error> {
+    let mut out: HashMap<i64, Children> = HashMap::new();
     if ids.is_empty() {
-        return Ok((layers, dirs));
+        return Ok(out);
     }
     for r in tx.query(
         "SELECT run_id, layer_index, digest, compressed_bytes, uncompressed_bytes, created_by \
          FROM plimsoll_run_layers WHERE run_id = ANY($1) ORDER BY run_id, layer_index",
         &[&ids],
     )? {
-        layers.entry(r.try_get(0)?).or_default().push(LayerRow {
+        out.entry(r.try_get(0)?).or_default().layers.push(LayerRow {
             index: r.try_get(1)?,
             digest: r.try_get(2)?,
             compressed: r.try_get(3)?,
@@ -416,11 +422,21 @@ fn children(tx: &mut Transaction<'_>, ids: &[i64]) -> Result<Children, postgres:
         "SELECT run_id, path, bytes FROM plimsoll_run_dirs WHERE run_id = ANY($1)",
         &[&ids],
     )? {
-        dirs.entry(r.try_get(0)?)
+        out.entry(r.try_get(0)?)
             .or_default()
+            .dirs
             .push((r.try_get(1)?, r.try_get(2)?));
     }
-    Ok((layers, dirs))
+    for r in tx.query(
+        "SELECT run_id, path, bytes FROM plimsoll_run_files WHERE run_id = ANY($1)",
+        &[&ids],
+    )? {
+        out.entry(r.try_get(0)?)
+            .or_default()
+            .files
+            .push((r.try_get(1)?, r.try_get(2)?));
+    }
+    Ok(out)
 }
 
 fn run_row(r: &postgres::Row) -> Result<RunRow, postgres::Error> {
@@ -440,6 +456,7 @@ fn run_row(r: &postgres::Row) -> Result<RunRow, postgres::Error> {
         tool_version: r.try_get(12)?,
         layer_count: r.try_get(13)?,
         dir_count: r.try_get(14)?,
+        file_count: r.try_get(15)?,
     })
 }
 

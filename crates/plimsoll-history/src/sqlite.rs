@@ -4,7 +4,8 @@
 use crate::error::{Error, Location};
 use crate::migrate::{self, Migration};
 use crate::{
-    LayerRow, MAX_ATTEMPTS, NewRun, Query, RUN_COLUMNS, Record, Result, RunId, RunRow, backoff,
+    Children, LayerRow, MAX_ATTEMPTS, NewRun, Query, RUN_COLUMNS, Record, Result, RunId, RunRow,
+    backoff,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -244,7 +245,8 @@ impl SqliteStore {
             tx.prepare_cached(
                 "INSERT INTO plimsoll_runs (name, tag, digest, branch, commit_sha, compressed_bytes, \
                  uncompressed_bytes, class, recorded_at, recorded_at_s, recorded_at_ns, tool_version, \
-                 layer_count, dir_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 layer_count, dir_count, file_count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 run.name,
@@ -261,6 +263,7 @@ impl SqliteStore {
                 run.tool_version,
                 run.layers.len() as i64,
                 run.dirs.len() as i64,
+                run.files.len() as i64,
             ])?;
             let id = tx.last_insert_rowid();
             {
@@ -274,6 +277,11 @@ impl SqliteStore {
                 let mut st =
                     tx.prepare_cached("INSERT INTO plimsoll_run_dirs (run_id, path, bytes) VALUES (?1, ?2, ?3)")?;
                 for (path, bytes) in &run.dirs {
+                    st.execute(params![id, path, bytes])?;
+                }
+                let mut st =
+                    tx.prepare_cached("INSERT INTO plimsoll_run_files (run_id, path, bytes) VALUES (?1, ?2, ?3)")?;
+                for (path, bytes) in &run.files {
                     st.execute(params![id, path, bytes])?;
                 }
             }
@@ -324,7 +332,13 @@ impl SqliteStore {
                     .prepare_cached("SELECT path, bytes FROM plimsoll_run_dirs WHERE run_id = ?1 ORDER BY path")?
                     .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                let record = row.assemble(layers, dirs, &location).map_err(Fail::Store)?;
+                let files = tx
+                    .prepare_cached("SELECT path, bytes FROM plimsoll_run_files WHERE run_id = ?1 ORDER BY path")?
+                    .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let record = row
+                    .assemble(Children { layers, dirs, files }, &location)
+                    .map_err(Fail::Store)?;
                 out.push((RunId(id), record));
             }
             tx.commit()?;
@@ -371,5 +385,6 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         tool_version: r.get(12)?,
         layer_count: r.get(13)?,
         dir_count: r.get(14)?,
+        file_count: r.get(15)?,
     })
 }

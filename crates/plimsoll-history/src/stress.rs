@@ -12,9 +12,9 @@ pub fn branch(writer: u32) -> String {
     format!("writer-{writer}")
 }
 
-/// Record `i` of writer `writer`: 1–5 layers and 0–9 directories, the
-/// count and every size derived from (writer, i), so a reader can tell a
-/// complete record from a partial one.
+/// Record `i` of writer `writer`: 1–5 layers, 0–9 directories and 0–12
+/// files, the count and every size derived from (writer, i), so a reader
+/// can tell a complete record from a partial one.
 pub fn record(writer: u32, i: u32) -> Record {
     let seed = u64::from(writer) * 1_000_003 + u64::from(i);
     let layers: Vec<Layer> = (0..1 + (writer * 7 + i) % 5)
@@ -31,6 +31,14 @@ pub fn record(writer: u32, i: u32) -> Record {
     let dirs: BTreeMap<String, u64> = (0..(writer + i * 3) % 10)
         .map(|n| (format!("/d{n}/w{writer}"), seed + u64::from(n)))
         .collect();
+    let files: BTreeMap<String, u64> = (0..(writer * 5 + i) % 13)
+        .map(|n| {
+            (
+                format!("/usr/lib/w{writer}/r{i}/lib {n}.so"),
+                seed * 3 + u64::from(n) * 4096,
+            )
+        })
+        .collect();
     Record {
         name: NAME.to_string(),
         tag: Some(format!("v{i}")),
@@ -41,6 +49,7 @@ pub fn record(writer: u32, i: u32) -> Record {
         uncompressed_bytes: layers.iter().map(|l| l.uncompressed_bytes).sum(),
         layers,
         dirs,
+        files,
         class: writer.is_multiple_of(2).then(|| "app".to_string()),
         // Distinct, increasing per writer; interleaved across writers.
         timestamp: Timestamp::from_unix(

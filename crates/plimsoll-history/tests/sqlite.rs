@@ -1,6 +1,7 @@
-//! The SQLite back end on real files: round trip, migrations from frozen
-//! version-0 and version-1 files, refusal of newer and foreign files,
-//! atomic writes, waiting writers, and 16 concurrent writer processes.
+//! The SQLite back end on real files: round trip (with the largest files
+//! of migration 2), migrations from frozen version-0 and version-1 files
+//! and to a future version 3, refusal of newer and foreign files, atomic
+//! writes, waiting writers, and 16 concurrent writer processes.
 
 mod common;
 
@@ -31,21 +32,56 @@ fn round_trip_and_reopen() {
     let before = store.history("app", None, usize::MAX).unwrap();
     drop(store);
 
-    // Reopened through every spelling of the spec: same rows, schema 1, WAL.
+    // Reopened through every spelling of the spec: same rows, latest schema, WAL.
     for spec in [
         path.display().to_string(),
         format!("sqlite:{}", path.display()),
         format!("sqlite://{}", path.display()),
     ] {
         let mut store = Store::open(Some(&spec)).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), LATEST);
         assert_eq!(store.history("app", None, usize::MAX).unwrap(), before);
     }
     let mode: String = raw(&path)
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(user_version(&path), 1);
+    assert_eq!(user_version(&path), LATEST);
+}
+
+#[test]
+fn the_largest_files_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let mut store = Store::open_sqlite(&path).unwrap();
+    files_round_trip(&mut store);
+    let before = store.runs("files/app").unwrap();
+    drop(store);
+    let mut store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(store.runs("files/app").unwrap(), before);
+    // One row per file, and file_count agrees.
+    let conn = raw(&path);
+    let (rows, counted): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM plimsoll_run_files), (SELECT SUM(file_count) FROM plimsoll_runs)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let want: usize = before.iter().map(|(_, r)| r.files.len()).sum();
+    assert_eq!((rows, counted), (want as i64, want as i64));
+    // Deleting a run deletes its files.
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn.execute("DELETE FROM plimsoll_runs WHERE id = ?1", [before[0].0.0])
+        .unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM plimsoll_run_files WHERE run_id = ?1",
+            [before[0].0.0],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
 }
 
 #[test]
@@ -120,10 +156,10 @@ fn migrates_a_version_0_file() {
     for path in [&empty, &bare] {
         assert_eq!(user_version(path), 0);
         let mut store = Store::open_sqlite(path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), LATEST);
         round_trip(&mut store);
         drop(store);
-        assert_eq!(user_version(path), 1);
+        assert_eq!(user_version(path), LATEST);
     }
 }
 
@@ -135,55 +171,137 @@ fn v1_file(path: &Path) {
     assert_eq!(user_version(path), 1);
 }
 
+/// The columns (name, type, not null, default, primary key) of a table.
+fn columns(conn: &Connection, table: &str) -> Vec<(String, String, bool, Option<String>, i64)> {
+    conn.prepare(
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+    )
+    .unwrap()
+    .query_map([table], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Tables and indexes of a file (names only).
+fn schema_names(conn: &Connection) -> Vec<(String, String)> {
+    conn.prepare(
+        "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
 #[test]
-fn opens_a_version_1_file_and_keeps_its_rows() {
+fn migrates_a_version_1_file_to_version_2_keeping_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
     v1_file(&path);
     let mut store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
     check_fixture_rows(&mut store);
     let want = fixture_records();
+    let name = "registry.example.com/shop/api";
     assert_eq!(
-        store
-            .baseline("registry.example.com/shop/api", "main")
-            .unwrap()
-            .as_ref(),
+        store.baseline(name, "main").unwrap().as_ref(),
         Some(&want[1])
     );
-    // And it takes new rows after the old ones.
-    let id = store
-        .record(&sample(
-            "registry.example.com/shop/api",
-            "main",
-            "2026-02-01T00:00:00Z",
-            9,
-        ))
-        .unwrap();
+    let old = store.runs(name).unwrap();
+    assert!(old.iter().all(|(_, r)| r.files.is_empty()), "{old:?}");
+    // And it takes new rows, with files, after the old ones.
+    let new = sample(name, "main", "2026-02-01T00:00:00Z", 9);
+    assert_eq!(new.files.len(), 3);
+    let id = store.record(&new).unwrap();
     assert_eq!(id.0, 4);
+    assert_eq!(store.baseline(name, "main").unwrap(), Some(new.clone()));
+    files_round_trip(&mut store);
+    check_fixture_rows(&mut store);
+    drop(store);
+    assert_eq!(user_version(&path), 2);
+
+    // The old rows took file_count 0; the file table holds only new files.
+    let conn = raw(&path);
+    let counts: Vec<i64> = conn
+        .prepare("SELECT file_count FROM plimsoll_runs WHERE id <= 4 ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(counts, vec![0, 0, 0, 3]);
+    let old_files: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM plimsoll_run_files WHERE run_id <= 3",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old_files, 0);
+
+    // The migrated file has the schema of a file created by this build.
+    let fresh_path = dir.path().join("fresh.db");
+    drop(Store::open_sqlite(&fresh_path).unwrap());
+    let fresh = raw(&fresh_path);
+    assert_eq!(schema_names(&conn), schema_names(&fresh));
+    for table in [
+        "plimsoll_runs",
+        "plimsoll_run_layers",
+        "plimsoll_run_dirs",
+        "plimsoll_run_files",
+    ] {
+        assert_eq!(columns(&conn, table), columns(&fresh, table), "{table}");
+    }
+    let fk: String = fresh
+        .query_row(
+            "SELECT \"table\" || '.' || \"to\" || ' ' || on_delete FROM pragma_foreign_key_list('plimsoll_run_files')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(fk, "plimsoll_runs.id CASCADE");
 }
 
 #[test]
-fn migration_2_keeps_the_rows_of_a_version_1_file() {
+fn a_future_migration_3_keeps_the_rows_of_version_1_and_2_files() {
     let dir = tempfile::tempdir().unwrap();
+    let migrations = migrations_1_to_3();
+    let name = "registry.example.com/shop/api";
+
+    // A version-2 file with files in it (a version-1 file migrated by this
+    // build, then written to) goes to version 3 with its files intact.
+    let v2 = dir.path().join("v2.db");
+    v1_file(&v2);
+    let with_files = sample(name, "main", "2026-02-01T00:00:00Z", 9);
+    let mut store = Store::open_sqlite(&v2).unwrap();
+    store.record(&with_files).unwrap();
+    drop(store);
+    assert_eq!(user_version(&v2), 2);
+    let mut store =
+        Store::open_with_migrations(&StoreSpec::Sqlite(v2.clone()), &migrations).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    check_fixture_rows(&mut store);
+    assert_eq!(store.baseline(name, "main").unwrap(), Some(with_files));
+    drop(store);
+
+    // A version-1 file goes to version 3 in one step.
     let path = dir.path().join("v1.db");
     v1_file(&path);
-    let migrations = migrations_1_2();
     let spec = StoreSpec::Sqlite(path.clone());
     let mut store = Store::open_with_migrations(&spec, &migrations).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     check_fixture_rows(&mut store);
     store
-        .record(&sample(
-            "registry.example.com/shop/api",
-            "main",
-            "2026-02-01T00:00:00Z",
-            9,
-        ))
+        .record(&sample(name, "main", "2026-02-01T00:00:00Z", 9))
         .unwrap();
     assert_eq!(store.count().unwrap(), 4);
     drop(store);
-    assert_eq!(user_version(&path), 2);
-    // Migration 2's column took its default on the old rows.
+    assert_eq!(user_version(&path), 3);
+    // Migration 3's column took its default on the old rows.
     let conn = raw(&path);
     let platforms: Vec<String> = conn
         .prepare("SELECT platform FROM plimsoll_runs ORDER BY id")
@@ -195,15 +313,15 @@ fn migration_2_keeps_the_rows_of_a_version_1_file() {
     assert_eq!(platforms, vec!["linux/amd64"; 4]);
     drop(conn);
 
-    // This build (migrations up to 1) refuses the newer file, untouched.
+    // This build (migrations up to 2) refuses the newer file, untouched.
     let bytes = std::fs::read(&path).unwrap();
     let err = Store::open_sqlite(&path).unwrap_err();
     assert!(
         matches!(
             err,
             Error::NewerSchema {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),
@@ -215,7 +333,7 @@ fn migration_2_keeps_the_rows_of_a_version_1_file() {
         "{msg}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    // … and reopening with both migrations is a no-op.
+    // … and reopening with all three migrations is a no-op.
     let mut store = Store::open_with_migrations(&spec, &migrations).unwrap();
     assert_eq!(store.count().unwrap(), 4);
 }
@@ -225,16 +343,25 @@ fn a_failed_migration_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
     v1_file(&path);
-    let mut broken = migrations_1_2();
-    broken[1].sqlite =
+    let mut broken = migrations_1_to_3();
+    broken[2].sqlite =
         "ALTER TABLE plimsoll_runs ADD COLUMN platform TEXT; SELECT no_such_function();";
     let err = Store::open_with_migrations(&StoreSpec::Sqlite(path.clone()), &broken).unwrap_err();
     let msg = err.to_string();
     assert!(
-        msg.contains("migration 2") && msg.contains("no_such_function"),
+        msg.contains("migration 3") && msg.contains("no_such_function"),
         "{msg}"
     );
     assert_eq!(user_version(&path), 1);
+    // Migration 2, which succeeded, went with it: one transaction.
+    let tables: i64 = raw(&path)
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'plimsoll_run_files'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "migration 2 was rolled back too");
     let cols: i64 = raw(&path)
         .query_row(
             "SELECT COUNT(*) FROM pragma_table_info('plimsoll_runs') WHERE name = 'platform'",
@@ -243,7 +370,9 @@ fn a_failed_migration_leaves_the_file_as_it_was() {
         )
         .unwrap();
     assert_eq!(cols, 0, "the half-applied migration was rolled back");
-    check_fixture_rows(&mut Store::open_sqlite(&path).unwrap());
+    let mut store = Store::open_sqlite(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    check_fixture_rows(&mut store);
 }
 
 #[test]
@@ -330,6 +459,35 @@ fn a_failing_write_stores_nothing_and_says_why() {
         .unwrap();
     assert_eq!(layers, 3, "the failed run's layers were rolled back");
 
+    // The file rows fail after the run, layer and directory rows went in.
+    let conn = raw(&path);
+    conn.execute_batch(
+        "DROP TRIGGER refuse; \
+         CREATE TRIGGER refuse_files BEFORE INSERT ON plimsoll_run_files WHEN NEW.bytes = 40000003 \
+         BEGIN SELECT RAISE(ABORT, 'file quota says no'); END;",
+    )
+    .unwrap();
+    let msg = store
+        .record(&sample("app", "main", "2026-02-03T00:00:00Z", 3))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("file quota says no"), "{msg}");
+    assert_eq!(store.count().unwrap(), 1);
+    let rows = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            rows("plimsoll_run_layers"),
+            rows("plimsoll_run_dirs"),
+            rows("plimsoll_run_files")
+        ),
+        (3, 3, 3),
+        "the failed run's layers, directories and files were rolled back"
+    );
+    drop(conn);
+
     // Invalid records are refused before touching the database.
     let mut bad = sample("app", "main", "2026-02-02T00:00:00Z", 2);
     bad.compressed_bytes = u64::MAX;
@@ -371,6 +529,41 @@ fn damaged_rows_are_reported_not_returned() {
         .unwrap();
     let msg = store.history("app", None, 5).unwrap_err().to_string();
     assert!(msg.contains("`yesterday` is not an RFC 3339"), "{msg}");
+
+    // A missing file row, and a negative file size.
+    let id = store
+        .record(&sample("files", "main", "2026-02-01T00:00:00Z", 1))
+        .unwrap();
+    let conn = raw(&path);
+    conn.execute(
+        "DELETE FROM plimsoll_run_files WHERE run_id = ?1 AND path = '/usr/local/bin/app'",
+        [id.0],
+    )
+    .unwrap();
+    let err = store.get(id).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("run {id}: 2 file rows, the run says 3")),
+        "{err}"
+    );
+    // SQLite checks CHECK constraints unless told not to; a damaged file
+    // may still hold such a row.
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON")
+        .unwrap();
+    conn.execute(
+        "UPDATE plimsoll_runs SET file_count = 2 WHERE id = ?1",
+        [id.0],
+    )
+    .unwrap();
+    assert_eq!(store.get(id).unwrap().unwrap().files.len(), 2);
+    conn.execute(
+        "UPDATE plimsoll_run_files SET bytes = -1 WHERE run_id = ?1 AND path = '/etc/app/it''s \"quoted\" ünïcödé.conf'",
+        [id.0],
+    )
+    .unwrap();
+    let msg = store.get(id).unwrap_err().to_string();
+    assert!(msg.contains("a file size is negative (-1)"), "{msg}");
 }
 
 #[test]

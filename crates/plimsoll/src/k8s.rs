@@ -79,7 +79,7 @@ fn matches(code: &str, list: &[String]) -> bool {
 /// Finds manifests under `dir`: *.yaml, *.yml, *.json, sorted; `.git`,
 /// `node_modules` and hidden directories skipped; symbolic links to
 /// directories not followed.
-fn find_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+pub fn find_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: cannot read directory: {e}", dir.display()))?;
     let mut items: Vec<_> = entries.filter_map(Result::ok).collect();
@@ -159,16 +159,28 @@ fn settings(args: &K8sArgs) -> Result<Settings, String> {
 }
 
 /// One file's outcome.
-struct Checked {
-    name: String,
-    findings: Vec<Finding>,
-    source: Option<String>,
+pub struct Checked {
+    pub name: String,
+    pub findings: Vec<Finding>,
+    pub source: Option<String>,
 }
 
 /// Answers the cross-checks' filesystem questions from an analysed image.
-struct Files<'a> {
+pub struct Files<'a> {
     image: &'a plimsoll_image::Image,
     runtime: RefCell<plimsoll_image::run::Runtime<'a>>,
+}
+
+impl<'a> Files<'a> {
+    pub fn new(image: &'a plimsoll_image::Image) -> Files<'a> {
+        Files {
+            image,
+            runtime: RefCell::new(plimsoll_image::run::Runtime::new(
+                &image.tree,
+                &image.config,
+            )),
+        }
+    }
 }
 
 impl ImageFiles for Files<'_> {
@@ -271,80 +283,24 @@ pub fn run(args: K8sArgs) -> u8 {
     };
 
     let keep_source = matches!(format, Format::Tty | Format::Html);
-    let check_text = |name: String,
-                      text: String,
-                      view: Option<&ImageView>|
-     -> Result<Checked, String> {
-        let manifest = plimsoll_k8s::load(&name, &text, limits).map_err(|e| {
-            let hint = if text.contains("{{") {
-                " (this looks like a Helm template: render it first, `helm template … | plimsoll k8s -`)"
-            } else {
-                ""
-            };
-            format!("{name}:{}:{}: invalid YAML: {}{hint}", e.pos.line, e.pos.col, e.message)
-        })?;
-        let mut findings = plimsoll_k8s_rules::check(&manifest, &settings, view);
-        findings.retain(|f| {
-            (args.select.is_empty() || matches(&f.code, &args.select))
-                && !matches(&f.code, &args.ignore)
-        });
-        let source = (keep_source && !findings.is_empty()).then_some(text);
-        Ok(Checked {
-            name,
-            findings,
-            source,
-        })
+    let select = |code: &str| {
+        (args.select.is_empty() || matches(code, &args.select)) && !matches(code, &args.ignore)
     };
-
-    let mut results: Vec<Result<Checked, String>> = Vec::new();
-    match &analysed {
+    let opts = CheckOptions {
+        settings: &settings,
+        limits,
+        max_file_bytes: args.max_file_bytes,
+        keep_source,
+        select: &select,
+    };
+    let results = match &analysed {
         Some(image) => {
-            // The cross-checks share one image view (its runtime caches
-            // library lookups); checking is sequential then, which is fine
-            // for the handful of manifests a deploy has.
-            let files_view = Files {
-                image,
-                runtime: RefCell::new(plimsoll_image::run::Runtime::new(
-                    &image.tree,
-                    &image.config,
-                )),
-            };
-            let view = image_view(image, &files_view, &args);
-            for p in &files {
-                let name = p.display().to_string();
-                results.push(
-                    std::fs::File::open(p)
-                        .map_err(|e| format!("{name}: cannot read: {e}"))
-                        .and_then(|f| read_bounded(&name, f, args.max_file_bytes))
-                        .and_then(|t| check_text(name, t, Some(&view))),
-                );
-            }
-            if stdin {
-                results.push(
-                    read_bounded("-", std::io::stdin(), args.max_file_bytes)
-                        .and_then(|t| check_text("-".into(), t, Some(&view))),
-                );
-            }
+            let files_view = Files::new(image);
+            let view = image_view(image, &files_view, args.container.as_deref());
+            check_all(&files, stdin, &opts, Some(&view))
         }
-        None => {
-            results = files
-                .par_iter()
-                .map(|p| {
-                    let name = p.display().to_string();
-                    let f =
-                        std::fs::File::open(p).map_err(|e| format!("{name}: cannot read: {e}"))?;
-                    let t = read_bounded(&name, f, args.max_file_bytes)?;
-                    check_text(name, t, None)
-                })
-                .collect();
-            if stdin {
-                results.push(
-                    read_bounded("-", std::io::stdin(), args.max_file_bytes)
-                        .and_then(|t| check_text("-".into(), t, None)),
-                );
-            }
-        }
-    }
+        None => check_all(&files, stdin, &opts, None),
+    };
 
     let mut findings = Vec::new();
     let mut sources = BTreeMap::new();
@@ -399,6 +355,69 @@ pub fn run(args: K8sArgs) -> u8 {
     }
 }
 
+/// How manifests are checked, whoever asks.
+pub struct CheckOptions<'a> {
+    pub settings: &'a Settings,
+    pub limits: Limits,
+    pub max_file_bytes: usize,
+    /// Keep the text of files with findings (code frames).
+    pub keep_source: bool,
+    /// Whether a rule code is reported.
+    pub select: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// Loads and checks one file's text.
+fn check_text(
+    name: String,
+    text: String,
+    o: &CheckOptions,
+    view: Option<&ImageView>,
+) -> Result<Checked, String> {
+    let manifest = plimsoll_k8s::load(&name, &text, o.limits).map_err(|e| {
+        let hint = if text.contains("{{") {
+            " (this looks like a Helm template: render it first, `helm template … | plimsoll k8s -`)"
+        } else {
+            ""
+        };
+        format!("{name}:{}:{}: invalid YAML: {}{hint}", e.pos.line, e.pos.col, e.message)
+    })?;
+    let mut findings = plimsoll_k8s_rules::check(&manifest, o.settings, view);
+    findings.retain(|f| (o.select)(&f.code));
+    let source = (o.keep_source && !findings.is_empty()).then_some(text);
+    Ok(Checked {
+        name,
+        findings,
+        source,
+    })
+}
+
+/// Checks files (in parallel without an image; with one, in order: the
+/// image view caches its lookups) and standard input.
+pub fn check_all(
+    files: &[PathBuf],
+    stdin: bool,
+    o: &CheckOptions,
+    view: Option<&ImageView>,
+) -> Vec<Result<Checked, String>> {
+    let one = |p: &PathBuf, view: Option<&ImageView>| {
+        let name = p.display().to_string();
+        let f = std::fs::File::open(p).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let t = read_bounded(&name, f, o.max_file_bytes)?;
+        check_text(name, t, o, view)
+    };
+    let mut results: Vec<Result<Checked, String>> = match view {
+        Some(v) => files.iter().map(|p| one(p, Some(v))).collect(),
+        None => files.par_iter().map(|p| one(p, None)).collect(),
+    };
+    if stdin {
+        results.push(
+            read_bounded("-", std::io::stdin(), o.max_file_bytes)
+                .and_then(|t| check_text("-".into(), t, o, view)),
+        );
+    }
+    results
+}
+
 fn analyse_image(reference: &str, args: &K8sArgs) -> Result<plimsoll_image::Image, String> {
     crate::lean_allocator();
     let platform_arg = args
@@ -416,10 +435,10 @@ fn analyse_image(reference: &str, args: &K8sArgs) -> Result<plimsoll_image::Imag
     plimsoll_image::analyse(reference, &opts, &|_, _, _| {}).map_err(|e| e.to_string())
 }
 
-fn image_view<'a>(
+pub fn image_view<'a>(
     image: &'a plimsoll_image::Image,
     files: &'a Files<'a>,
-    args: &K8sArgs,
+    container: Option<&str>,
 ) -> ImageView<'a> {
     let cfg = &image.config.config;
     let user = plimsoll_image::run::user(&image.tree, &cfg.user);
@@ -448,8 +467,8 @@ fn image_view<'a>(
             b.reason.clone(),
         )
     });
-    let targets = match &args.container {
-        Some(n) => Targets::Named(n.clone()),
+    let targets = match container {
+        Some(n) => Targets::Named(n.to_string()),
         None => Targets::Repository(repository_of(&image.reference)),
     };
     ImageView {

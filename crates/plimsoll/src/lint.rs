@@ -154,6 +154,12 @@ fn dockerignore_for(input: &Input) -> DockerIgnore {
     let Input::File(p) = input else {
         return DockerIgnore::Unknown;
     };
+    dockerignore_of(p)
+}
+
+/// The `.dockerignore` that applies to the Dockerfile at `p`: its own
+/// `NAME.dockerignore`, else the directory's `.dockerignore`.
+pub fn dockerignore_of(p: &Path) -> DockerIgnore {
     let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
     let own = p
         .file_name()

@@ -3,7 +3,10 @@
 //! Exit codes, everywhere: 0 clean, 1 findings at or above the failure
 //! threshold, 2 usage or input error.
 
+mod check;
+mod history;
 mod image;
+mod incidents;
 mod input;
 mod k8s;
 mod lint;
@@ -34,6 +37,10 @@ struct Cli {
 enum Command {
     /// Lint Dockerfiles (files, directories searched for Dockerfiles, or `-` for stdin).
     Lint(lint::LintArgs),
+    /// The CI gate: Dockerfile, image, size budget with history, and manifests, in one report.
+    Check(check::CheckArgs),
+    /// Show the size history of an image name (a table with a sparkline, or JSON).
+    History(history::HistoryArgs),
     /// Analyse a built image: size and waste, hygiene, and whether its binaries will start.
     Image(image::ImageArgs),
     /// Check Kubernetes workload manifests (and, with --image, against the image they deploy).
@@ -129,6 +136,8 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Lint(args) => lint::run(args),
+        Command::Check(args) => check::run(args),
+        Command::History(args) => history::run(args),
         Command::Image(args) => image::run(args),
         Command::K8s(args) => k8s::run(args),
         Command::Node(args) => node::run(args),

@@ -35,6 +35,10 @@ fn all() -> Vec<Listed> {
         info: r.info(),
         enabled_by_default: true,
     }));
+    v.extend(plimsoll_budget::RULES.iter().map(|r| Listed {
+        info: r.info(),
+        enabled_by_default: true,
+    }));
     v.extend(plimsoll_node::RULES.iter().map(|r| Listed {
         info: r.info(),
         enabled_by_default: true,

@@ -12,7 +12,8 @@ pub fn ts(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
 }
 
-/// A record with a few layers and directories; `n` varies the sizes.
+/// A record with a few layers, directories and files; `n` varies the
+/// sizes.
 pub fn sample(name: &str, branch: &str, at: &str, n: u64) -> Record {
     let layers = vec![
         Layer {
@@ -43,6 +44,10 @@ pub fn sample(name: &str, branch: &str, at: &str, n: u64) -> Record {
     dirs.insert("/usr".to_string(), 70_000_000 + n);
     dirs.insert("/usr/local".to_string(), 4_000 + n);
     dirs.insert("/etc".to_string(), 20);
+    let mut files = BTreeMap::new();
+    files.insert("/usr/lib/libbig.so.1".to_string(), 40_000_000 + n);
+    files.insert("/usr/local/bin/app".to_string(), 3_000 + n);
+    files.insert("/etc/app/it's \"quoted\" ünïcödé.conf".to_string(), 7);
     Record {
         name: name.to_string(),
         tag: Some(format!("v1.{n}")),
@@ -53,6 +58,7 @@ pub fn sample(name: &str, branch: &str, at: &str, n: u64) -> Record {
         uncompressed_bytes: layers.iter().map(|l| l.uncompressed_bytes).sum(),
         layers,
         dirs,
+        files,
         class: Some("app".into()),
         timestamp: ts(at),
         tool_version: "0.1.0".into(),
@@ -82,6 +88,7 @@ pub fn round_trip(store: &mut Store) {
     bare.class = None;
     bare.layers.clear();
     bare.dirs.clear();
+    bare.files.clear();
 
     let mut ids = Vec::new();
     for r in [&a, &b, &c, &early, &feature, &other, &bare] {
@@ -144,7 +151,8 @@ pub fn round_trip(store: &mut Store) {
     assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), back);
 }
 
-/// The three runs of `tests/fixtures/history-v1.*.sql`.
+/// The three runs of `tests/fixtures/history-v1.*.sql` (schema version 1
+/// had no files, so every `files` is empty).
 pub fn fixture_records() -> Vec<Record> {
     let layer = |index, digest: &str, c, u, by: Option<&str>| Layer {
         index,
@@ -181,6 +189,7 @@ pub fn fixture_records() -> Vec<Record> {
                 ),
             ],
             dirs: dirs(&[("/usr", 70_000_000), ("/usr/local", 6_291_456)]),
+            files: BTreeMap::new(),
             class: Some("app".into()),
             timestamp: ts("2026-01-05T10:00:00Z"),
             tool_version: "0.1.0".into(),
@@ -199,6 +208,7 @@ pub fn fixture_records() -> Vec<Record> {
                 ("/usr/local", 10_485_760),
                 ("/var", 123),
             ]),
+            files: BTreeMap::new(),
             class: Some("app".into()),
             timestamp: ts("2026-01-06T10:00:00.5Z"),
             tool_version: "0.1.0".into(),
@@ -219,6 +229,7 @@ pub fn fixture_records() -> Vec<Record> {
                 Some("COPY /out/api /api"),
             )],
             dirs: BTreeMap::new(),
+            files: BTreeMap::new(),
             class: None,
             timestamp: ts("2026-01-07T09:30:00Z"),
             tool_version: "0.1.0".into(),
@@ -241,10 +252,10 @@ pub fn check_fixture_rows(store: &mut Store) {
     );
 }
 
-/// A migration 2 as a later Plimsoll might add: a column with a default,
+/// A migration 3 as a later Plimsoll might add: a column with a default,
 /// a new table, an index — none of which may lose rows.
-pub const TEST_MIGRATION_2: Migration = Migration {
-    version: 2,
+pub const TEST_MIGRATION_3: Migration = Migration {
+    version: 3,
     summary: "test: a column, a table and an index",
     sqlite: "ALTER TABLE plimsoll_runs ADD COLUMN platform TEXT NOT NULL DEFAULT 'linux/amd64';\n\
              CREATE TABLE plimsoll_budgets (name TEXT PRIMARY KEY, max_bytes INTEGER NOT NULL);\n\
@@ -254,15 +265,123 @@ pub const TEST_MIGRATION_2: Migration = Migration {
                CREATE INDEX plimsoll_runs_by_digest ON plimsoll_runs (digest);",
 };
 
-pub fn migrations_1_2() -> Vec<Migration> {
+/// This build's migrations (1 and 2) followed by [`TEST_MIGRATION_3`].
+pub fn migrations_1_to_3() -> Vec<Migration> {
     let mut v = MIGRATIONS.to_vec();
     assert_eq!(
         v.len(),
-        1,
-        "migration 2 exists now: make TEST_MIGRATION_2 version 3"
+        2,
+        "migration 3 exists now: make TEST_MIGRATION_3 version 4"
     );
-    v.push(TEST_MIGRATION_2);
+    v.push(TEST_MIGRATION_3);
     v
+}
+
+/// The schema version this build writes.
+pub const LATEST: i64 = 2;
+
+/// The round trip of the largest files (migration 2): many files, odd
+/// paths, the extreme sizes, through get, baseline, history and runs; a
+/// candidate whose files grew against its baseline; invalid files refused
+/// before anything is stored. Expects a store without runs of `files/app`.
+pub fn files_round_trip(store: &mut Store) {
+    assert_eq!(plimsoll_history::migrate::latest(MIGRATIONS), LATEST);
+    let before = store.count().unwrap();
+    let mut base = sample("files/app", "main", "2026-03-01T00:00:00Z", 1);
+    // The 50 largest files, as the caller would keep them.
+    base.files = (0..50u64)
+        .map(|n| {
+            (
+                format!("/usr/share/app/data-{n:02}.bin"),
+                1_000_000 - n * 1_000,
+            )
+        })
+        .collect();
+    for (path, bytes) in [
+        ("/opt/with space/and	tab", 5),
+        (
+            "/opt/new
+line",
+            6,
+        ),
+        ("/opt/日本語/ファイル", 7),
+        ("/opt/quote'and\"double", 8),
+        ("/opt/percent%and_underscore", 9),
+        ("/empty", 0),
+        ("/huge", i64::MAX as u64),
+    ] {
+        base.files.insert(path.to_string(), bytes);
+    }
+    let base_id = store.record(&base).unwrap();
+    let got = store.get(base_id).unwrap().unwrap();
+    assert_eq!(got.files.len(), 57);
+    assert_eq!(got, base);
+
+    // A candidate: one file grew, one is new, one went away.
+    let mut cand = base.clone();
+    cand.timestamp = ts("2026-03-02T00:00:00Z");
+    cand.commit = Some("candidate".into());
+    *cand.files.get_mut("/usr/share/app/data-00.bin").unwrap() += 5_000_000;
+    cand.files
+        .insert("/usr/share/app/new.bin".into(), 2_000_000);
+    cand.files.remove("/usr/share/app/data-49.bin");
+    let cand_id = store.record(&cand).unwrap();
+    let baseline = store.baseline("files/app", "main").unwrap().unwrap();
+    assert_eq!(baseline, cand);
+    let history = store.history("files/app", Some("main"), 2).unwrap();
+    assert_eq!(history, vec![base.clone(), cand.clone()]);
+    let grew: Vec<(&str, u64, u64)> = history[1]
+        .files
+        .iter()
+        .filter_map(|(p, now)| {
+            let was = history[0].files.get(p).copied().unwrap_or(0);
+            (*now > was).then_some((p.as_str(), was, *now))
+        })
+        .collect();
+    assert_eq!(
+        grew,
+        vec![
+            ("/usr/share/app/data-00.bin", 1_000_000, 6_000_000),
+            ("/usr/share/app/new.bin", 0, 2_000_000),
+        ]
+    );
+    assert_eq!(
+        store.runs("files/app").unwrap(),
+        vec![(base_id, base.clone()), (cand_id, cand.clone())]
+    );
+
+    // Files without layers or directories, and a run without files.
+    let mut only_files = sample("files/app", "other", "2026-03-03T00:00:00Z", 2);
+    only_files.layers.clear();
+    only_files.dirs.clear();
+    let id = store.record(&only_files).unwrap();
+    assert_eq!(store.get(id).unwrap().as_ref(), Some(&only_files));
+    let mut no_files = only_files.clone();
+    no_files.files.clear();
+    no_files.timestamp = ts("2026-03-04T00:00:00Z");
+    let id = store.record(&no_files).unwrap();
+    assert_eq!(store.get(id).unwrap().as_ref(), Some(&no_files));
+    assert_eq!(store.count().unwrap(), before + 4);
+
+    // Invalid files are refused, naming the file, and nothing is stored.
+    let mut bad = cand.clone();
+    bad.files.insert("/bin/a\0b".into(), 1);
+    let err = store.record(&bad).unwrap_err();
+    match &err {
+        plimsoll_history::Error::InvalidRecord { field, .. } => {
+            assert_eq!(field, "files[\"/bin/a\\0b\"]", "{err}")
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("NUL"), "{err}");
+    let mut bad = cand.clone();
+    bad.files.insert("/bin/too-big".into(), u64::MAX);
+    let err = store.record(&bad).unwrap_err();
+    assert!(
+        matches!(&err, plimsoll_history::Error::InvalidRecord { field, .. } if field == "files[\"/bin/too-big\"]"),
+        "{err}"
+    );
+    assert_eq!(store.count().unwrap(), before + 4);
 }
 
 /// Starts `writers` stress processes writing `rows` runs each into `spec`,
@@ -316,8 +435,8 @@ pub fn run_stress(spec: &str, writers: u32, rows: u32, scratch: &Path) -> Durati
     took
 }
 
-/// Every stress row is there exactly once and whole (layers and
-/// directories as written), per writer in order.
+/// Every stress row is there exactly once and whole (layers, directories
+/// and files as written), per writer in order.
 pub fn check_stress(store: &mut Store, writers: u32, rows: u32) {
     let total = u64::from(writers) * u64::from(rows);
     assert_eq!(store.count().unwrap(), total, "rows lost or duplicated");
@@ -339,10 +458,17 @@ pub fn check_stress(store: &mut Store, writers: u32, rows: u32) {
         let want = stress::record(w, i);
         assert_eq!(r.layers.len(), want.layers.len(), "run {id}: layer count");
         assert_eq!(r.dirs.len(), want.dirs.len(), "run {id}: directory count");
+        assert_eq!(r.files, want.files, "run {id}: files");
         assert_eq!(r, &want, "run {id}");
         assert!(seen.insert((w, i)), "run {id}: ({w}, {i}) twice");
     }
     assert_eq!(seen.len() as u64, total);
+    let files: usize = runs.iter().map(|(_, r)| r.files.len()).sum();
+    let want_files: usize = (0..writers)
+        .flat_map(|w| (0..rows).map(move |i| stress::record(w, i).files.len()))
+        .sum();
+    assert_eq!(files, want_files, "file rows lost or duplicated");
+    assert!(files > 0, "the stress records carry files");
     for w in 0..writers {
         let h = store
             .history(stress::NAME, Some(&stress::branch(w)), usize::MAX)

@@ -1,0 +1,1 @@
+include!("../plimsoll-core/build/registry.rs");
