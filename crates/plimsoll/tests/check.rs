@@ -324,7 +324,16 @@ fn webhooks_notify_and_a_failed_one_never_loses_the_row() {
         &big,
         "svc",
         &store,
-        &["--class", "app", "--webhook", &url, "-t", "none", "--baseline", &small],
+        &[
+            "--class",
+            "app",
+            "--webhook",
+            &url,
+            "-t",
+            "none",
+            "--baseline",
+            &small,
+        ],
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
@@ -524,4 +533,67 @@ fn incidents_travel_with_findings_and_html_has_the_trend() {
     let o = plimsoll(dir.path(), &["history", "svc", "--store", &store]);
     let t = String::from_utf8_lossy(&o.stdout);
     assert!(t.contains("3 runs") && t.lines().count() == 5, "{t}");
+}
+
+/// The README's full run on the bundled example images does what the
+/// README says.
+#[test]
+fn the_readme_example_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ex = root.join("examples/go-service");
+    let dir = tempfile::tempdir().unwrap();
+    let image = |v: &str| {
+        format!(
+            "oci-archive:{}",
+            ex.join(format!("images/orders-{v}.oci.tar")).display()
+        )
+    };
+    let run = |class: &str| {
+        plimsoll(
+            dir.path(),
+            &[
+                "check",
+                "--dockerfile",
+                ex.join("fixed/Dockerfile").to_str().unwrap(),
+                "--manifests",
+                ex.join("deploy").to_str().unwrap(),
+                "--image",
+                &image("1.1"),
+                "--baseline",
+                &image("1.0"),
+                "--class",
+                class,
+                "--name",
+                "orders",
+                "--no-record",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let o = run("app");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let c = codes(&v);
+    assert!(c.contains(&("PB001".into(), "warning".into())), "{c:?}");
+    assert!(c.contains(&("PX002".into(), "error".into())), "{c:?}");
+    assert!(c.contains(&("PI007".into(), "warning".into())), "{c:?}");
+    // 20 MB of cache files plus their tar headers.
+    let g = v["facts"]["budget"]["growth_bytes"].as_i64().unwrap();
+    assert!((20_000_000..20_100_000).contains(&g), "{g}");
+    let o = run("base");
+    assert!(codes(&json(&o)).contains(&("PB001".into(), "error".into())));
+    assert!(
+        !dir.path().join("xdg/plimsoll/history.db").exists()
+            || history(
+                dir.path(),
+                "orders",
+                &dir.path()
+                    .join("xdg/plimsoll/history.db")
+                    .display()
+                    .to_string()
+            )
+            .is_empty(),
+        "--no-record records nothing"
+    );
 }

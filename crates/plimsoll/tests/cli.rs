@@ -378,9 +378,31 @@ fn cli_sarif_validates_against_official_schema() {
         .expect("PLIMSOLL_FIXTURES_DIR is not set: run the suite through scripts/test.sh");
     let image = format!("docker-archive:{fixtures}/cgo-go-scratch.docker.tar");
     let check = "import json,sys,jsonschema\nschema=json.load(open(sys.argv[1]))\ndoc=json.load(open(sys.argv[2]))\njsonschema.validate(doc, schema)\nassert doc['runs'][0]['results'], 'no results'\nprint('valid')\n";
+    let deploy = example.join("deploy");
+    let v11 = format!(
+        "oci-archive:{}",
+        example.join("images/orders-1.1.oci.tar").display()
+    );
+    let v10 = format!(
+        "oci-archive:{}",
+        example.join("images/orders-1.0.oci.tar").display()
+    );
     for (i, args) in [
         vec!["lint", example.to_str().unwrap()],
         vec!["image", image.as_str()],
+        vec!["k8s", deploy.to_str().unwrap(), "-t", "warning"],
+        vec![
+            "check",
+            "--manifests",
+            deploy.to_str().unwrap(),
+            "--image",
+            v11.as_str(),
+            "--baseline",
+            v10.as_str(),
+            "--no-record",
+            "--class",
+            "base",
+        ],
     ]
     .into_iter()
     .enumerate()
