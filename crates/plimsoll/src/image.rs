@@ -165,6 +165,13 @@ pub fn run(args: ImageArgs) -> u8 {
         (args.select.is_empty() || matches(&f.code, &args.select))
             && !matches(&f.code, &args.ignore)
     });
+    match crate::incidents::load(None) {
+        Ok(m) => crate::incidents::attach(&mut findings, &m),
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    }
     let fails = !args.no_fail && findings.iter().any(|f| threshold.fails(f.severity));
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort_unstable();

@@ -46,3 +46,34 @@ mod tests {
         assert_eq!(of(&m, "DL3008"), None);
     }
 }
+
+/// `[incidents]` of the plimsoll.toml that applies here (`explicit`, else
+/// the first found from the current directory up); empty when there is
+/// none or it has no such table. A malformed table is an error.
+pub fn load(explicit: Option<&std::path::Path>) -> Result<BTreeMap<String, String>, String> {
+    let path = match explicit {
+        Some(p) if p.extension().is_some_and(|e| e == "toml") => Some(p.to_path_buf()),
+        Some(_) => None, // a hadolint .yaml has no incidents
+        None => plimsoll_config::find_up(std::path::Path::new("."), &["plimsoll.toml"]),
+    };
+    let Some(p) = path else {
+        return Ok(BTreeMap::new());
+    };
+    let Ok(text) = std::fs::read_to_string(&p) else {
+        return Ok(BTreeMap::new()); // unreadable: the command's own config load reports it
+    };
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        incidents: BTreeMap<String, String>,
+    }
+    toml::from_str::<File>(&text)
+        .map(|f| f.incidents)
+        .map_err(|e| {
+            format!(
+                "{}: invalid [incidents]: {}",
+                p.display(),
+                e.to_string().trim()
+            )
+        })
+}

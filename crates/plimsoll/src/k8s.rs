@@ -302,6 +302,13 @@ pub fn run(args: K8sArgs) -> u8 {
         None => check_all(&files, stdin, &opts, None),
     };
 
+    let incidents = match crate::incidents::load(args.config.as_deref()) {
+        Ok(m) => m,
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    };
     let mut findings = Vec::new();
     let mut sources = BTreeMap::new();
     let mut count = 0;
@@ -320,6 +327,7 @@ pub fn run(args: K8sArgs) -> u8 {
             }
         }
     }
+    crate::incidents::attach(&mut findings, &incidents);
     plimsoll_core::sort_findings(&mut findings);
     let fails = !args.no_fail && findings.iter().any(|f| threshold.fails(f.severity));
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();

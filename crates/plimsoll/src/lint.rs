@@ -317,6 +317,13 @@ pub fn run(args: LintArgs) -> u8 {
             }
         }
     }
+    match crate::incidents::load(args.config.as_deref()) {
+        Ok(m) => crate::incidents::attach(&mut findings, &m),
+        Err(e) => {
+            error(e);
+            return EXIT_ERROR;
+        }
+    }
     // Sorted here, in place, so the reporter need not copy them to sort.
     plimsoll_core::sort_findings(&mut findings);
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();

@@ -14,7 +14,11 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .current_dir(dir)
         .arg("k8s")
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().expect("plimsoll runs");
@@ -99,7 +103,11 @@ fn the_whole_corpus_loads_without_error_or_panic() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stderr(&o).contains("internal error"), "{}", stderr(&o));
     let v = json(&o);
-    assert!(v["summary"]["files"].as_u64().unwrap() >= 2400, "{}", v["summary"]);
+    assert!(
+        v["summary"]["files"].as_u64().unwrap() >= 2400,
+        "{}",
+        v["summary"]
+    );
     let findings = v["findings"].as_array().unwrap();
     assert!(findings.len() > 1000, "the corpus has real findings");
     for f in findings {
@@ -114,25 +122,40 @@ fn positions_point_at_the_offending_field() {
     let dir = tempfile::tempdir().unwrap();
     let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: app:1\n";
     write(dir.path(), "m/pod.yaml", text);
-    let o = run_in(dir.path(), &["m", "--format", "json", "--select", "PK001"], None);
+    let o = run_in(
+        dir.path(),
+        &["m", "--format", "json", "--select", "PK001"],
+        None,
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(hits(&v), [("PK001".to_string(), 10)]);
     let f = &v["findings"][0];
-    assert_eq!((f["column"].as_u64(), f["end_column"].as_u64()), (Some(13), Some(16)));
+    assert_eq!(
+        (f["column"].as_u64(), f["end_column"].as_u64()),
+        (Some(13), Some(16))
+    );
     assert_eq!(f["file"], "m/pod.yaml");
 }
 
 #[test]
 fn stdin_lists_json_and_clean_input() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &["-", "--select", "PK001", "--format", "json"], Some(CLEAN));
+    let o = run_in(
+        dir.path(),
+        &["-", "--select", "PK001", "--format", "json"],
+        Some(CLEAN),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(hits(&json(&o)).is_empty());
     let list = r#"{"apiVersion": "v1", "kind": "List", "items": [
  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
   "spec": {"containers": [{"name": "a", "image": "a:1"}]}}]}"#;
-    let o = run_in(dir.path(), &["-", "--select", "PK001", "--format", "json"], Some(list));
+    let o = run_in(
+        dir.path(),
+        &["-", "--select", "PK001", "--format", "json"],
+        Some(list),
+    );
     assert_eq!(code(&o), 1);
     assert_eq!(hits(&json(&o)), [("PK001".to_string(), 3)]);
 }
@@ -150,7 +173,11 @@ fn ignore_annotations_switch_rules_off() {
         "ignore-check.kube-linter.io/unset-memory-requirements: \"measured elsewhere\"",
         "kube-score/ignore: container-resources",
     ] {
-        let o = run_in(dir.path(), &["-", "--select", "PK001", "--format", "json"], Some(&pod(ann)));
+        let o = run_in(
+            dir.path(),
+            &["-", "--select", "PK001", "--format", "json"],
+            Some(&pod(ann)),
+        );
         assert_eq!(code(&o), 0, "{ann}: {}", stderr(&o));
     }
     let o = run_in(
@@ -167,13 +194,23 @@ fn bad_input_is_exit_2_with_a_position_never_a_panic() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     let cases: Vec<(&str, String, &str)> = vec![
-        ("broken.yaml", "kind: Pod\nspec:\n  containers: [\n".into(), "broken.yaml:"),
+        (
+            "broken.yaml",
+            "kind: Pod\nspec:\n  containers: [\n".into(),
+            "broken.yaml:",
+        ),
         ("bomb.yaml", bomb, "alias"),
         ("deep.yaml", "[".repeat(200_000), "deep.yaml:"),
-        ("tpl.yaml", "kind: Pod\nspec: {{ .Values.spec }\n".into(), "Helm"),
+        (
+            "tpl.yaml",
+            "kind: Pod\nspec: {{ .Values.spec }\n".into(),
+            "Helm",
+        ),
         ("bin.yaml", "kind: Pod\0".into(), "binary"),
     ];
     for (name, text, want) in cases {
@@ -181,18 +218,33 @@ fn bad_input_is_exit_2_with_a_position_never_a_panic() {
         let o = run_in(dir.path(), &[name], None);
         assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
         let e = stderr(&o);
-        assert!(e.contains(want) && !e.contains("internal error"), "{name}: {e}");
+        assert!(
+            e.contains(want) && !e.contains("internal error"),
+            "{name}: {e}"
+        );
     }
     let o = run_in(dir.path(), &["missing.yaml"], None);
     assert_eq!(code(&o), 2);
     write(dir.path(), "big.yaml", &"# padding\n".repeat(2000));
     let o = run_in(dir.path(), &["big.yaml", "--max-file-bytes", "1000"], None);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("larger than 1000 bytes"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("larger than 1000 bytes"),
+        "{}",
+        stderr(&o)
+    );
     // A bad file does not hide the others' findings.
-    write(dir.path(), "ok/pod.yaml", "kind: Pod\nspec:\n  containers: [{name: a, image: a}]\n");
+    write(
+        dir.path(),
+        "ok/pod.yaml",
+        "kind: Pod\nspec:\n  containers: [{name: a, image: a}]\n",
+    );
     write(dir.path(), "ok/bad.yaml", "a: [\n");
-    let o = run_in(dir.path(), &["ok", "--format", "json", "--select", "PK001"], None);
+    let o = run_in(
+        dir.path(),
+        &["ok", "--format", "json", "--select", "PK001"],
+        None,
+    );
     assert_eq!(code(&o), 2);
     assert_eq!(hits(&json(&o)).len(), 1);
 }
@@ -200,7 +252,11 @@ fn bad_input_is_exit_2_with_a_position_never_a_panic() {
 #[test]
 fn settings_come_from_plimsoll_toml_and_bad_settings_are_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "plimsoll.toml", "[k8s]\nmax-limit-request-ratio = 2.5\nunknown_key = 1\n");
+    write(
+        dir.path(),
+        "plimsoll.toml",
+        "[k8s]\nmax-limit-request-ratio = 2.5\nunknown_key = 1\n",
+    );
     write(dir.path(), "d.yaml", CLEAN);
     let o = run_in(dir.path(), &["d.yaml"], None);
     assert_eq!(code(&o), 2);
@@ -213,12 +269,19 @@ fn fixtures() -> PathBuf {
     let d = std::env::var_os("PLIMSOLL_FIXTURES_DIR").map(PathBuf::from).expect(
         "PLIMSOLL_FIXTURES_DIR is not set: run the suite with scripts/test.sh, which builds the image fixtures",
     );
-    assert!(d.join("fixtures.json").is_file(), "{} has no fixtures.json", d.display());
+    assert!(
+        d.join("fixtures.json").is_file(),
+        "{} has no fixtures.json",
+        d.display()
+    );
     d
 }
 
 fn archive(name: &str) -> String {
-    format!("docker-archive:{}", fixtures().join(format!("{name}.docker.tar")).display())
+    format!(
+        "docker-archive:{}",
+        fixtures().join(format!("{name}.docker.tar")).display()
+    )
 }
 
 fn cross(image: &str, manifest: &str) -> Vec<(String, u64)> {
@@ -226,7 +289,16 @@ fn cross(image: &str, manifest: &str) -> Vec<(String, u64)> {
     write(dir.path(), "deploy.yaml", manifest);
     let o = run_in(
         dir.path(),
-        &["deploy.yaml", "--image", image, "--select", "PX", "--format", "json", "--no-fail"],
+        &[
+            "deploy.yaml",
+            "--image",
+            image,
+            "--select",
+            "PX",
+            "--format",
+            "json",
+            "--no-fail",
+        ],
         None,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -248,10 +320,16 @@ fn cross_root_image_under_run_as_non_root_is_refused() {
     // bloated-go has no USER: it runs as root.
     let h = cross(&archive("bloated-go"), &pod("runAsNonRoot: true", ""));
     assert!(h.contains(&("PX001".into(), 5)), "{h:?}");
-    let h = cross(&archive("bloated-go"), &pod("runAsNonRoot: true, runAsUser: 1000", ""));
+    let h = cross(
+        &archive("bloated-go"),
+        &pod("runAsNonRoot: true, runAsUser: 1000", ""),
+    );
     assert!(!h.iter().any(|(c, _)| c == "PX001"), "{h:?}");
     // static-go-scratch says USER 65532: numeric, non-root.
-    let h = cross(&archive("static-go-scratch"), &pod("runAsNonRoot: true", ""));
+    let h = cross(
+        &archive("static-go-scratch"),
+        &pod("runAsNonRoot: true", ""),
+    );
     assert!(!h.iter().any(|(c, _)| c == "PX001"), "{h:?}");
 }
 
@@ -274,14 +352,54 @@ fn cross_tmp_command_and_entrypoint_on_real_images() {
     );
     assert!(h.is_empty(), "{h:?}");
     // Debian has /bin/sh and a 1777 /tmp, unless the root is read-only.
-    let h = cross(&archive("bloated-go"), &pod("", "      command: [sh, -c, 'exec /app/server']\n"));
+    let h = cross(
+        &archive("bloated-go"),
+        &pod("", "      command: [sh, -c, 'exec /app/server']\n"),
+    );
     assert!(h.is_empty(), "{h:?}");
     let h = cross(
         &archive("bloated-go"),
-        &pod("", "      securityContext: {readOnlyRootFilesystem: true}\n"),
+        &pod(
+            "",
+            "      securityContext: {readOnlyRootFilesystem: true}\n",
+        ),
     );
     assert_eq!(h, [("PX002".to_string(), 7)]);
     // The glibc cgo binary on scratch: its entrypoint will not start.
     let h = cross(&archive("cgo-go-scratch"), &pod("", ""));
     assert!(h.contains(&("PX004".into(), 7)), "{h:?}");
+}
+
+#[test]
+fn incidents_from_plimsoll_toml_travel_with_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "plimsoll.toml",
+        "[incidents]\nPK001 = \"https://tickets.example.com/OPS-17\"\n",
+    );
+    write(
+        dir.path(),
+        "p.yaml",
+        "kind: Pod\nspec:\n  containers: [{name: a, image: a}]\n",
+    );
+    for format in [
+        "json",
+        "sarif",
+        "junit",
+        "checkstyle",
+        "gitlab",
+        "github",
+        "tty",
+        "html",
+    ] {
+        let o = run_in(
+            dir.path(),
+            &["p.yaml", "--select", "PK001", "--format", format],
+            None,
+        );
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("OPS-17"), "{format}: {out}");
+    }
 }
