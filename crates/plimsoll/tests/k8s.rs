@@ -403,3 +403,64 @@ fn incidents_from_plimsoll_toml_travel_with_findings() {
         assert!(out.contains("OPS-17"), "{format}: {out}");
     }
 }
+
+#[test]
+fn the_resource_table_and_classes_from_plimsoll_toml_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "plimsoll.toml",
+        "[k8s]\ntrusted-registries = [\"registry.example.com\"]\n\n[k8s.workloads.api]\nrequests = { cpu = \"200m\", memory = \"512Mi\" }\nlimits = { cpu = \"800m\", memory = \"1536Mi\" }\n",
+    );
+    write(dir.path(), "d.yaml", CLEAN);
+    // CLEAN matches the table and the trusted registry.
+    let o = run_in(
+        dir.path(),
+        &["d.yaml", "--select", "PK008,PK042", "--format", "json"],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(hits(&json(&o)).is_empty());
+    let drifted = CLEAN
+        .replace("memory: 1536Mi", "memory: 1Gi")
+        .replace("registry.example.com", "docker.io");
+    write(dir.path(), "d.yaml", &drifted);
+    let o = run_in(
+        dir.path(),
+        &["d.yaml", "--select", "PK008,PK042", "--format", "json"],
+        None,
+    );
+    let got: Vec<String> = hits(&json(&o)).into_iter().map(|(c, _)| c).collect();
+    assert!(
+        got.contains(&"PK008".into()) && got.contains(&"PK042".into()),
+        "{got:?}"
+    );
+    // Production classes need digests: CLEAN has one, a tag does not do.
+    let tagged = CLEAN.replace(
+        "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ":1.4.2",
+    );
+    write(dir.path(), "d.yaml", &tagged);
+    let o = run_in(
+        dir.path(),
+        &[
+            "d.yaml",
+            "--select",
+            "PK041",
+            "--class",
+            "production",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &[
+            "d.yaml", "--select", "PK041", "--class", "dev", "--format", "json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

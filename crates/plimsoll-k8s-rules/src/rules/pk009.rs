@@ -60,7 +60,6 @@ pub const META: Meta = Meta {
 };
 
 pub const PEERS: &[&str] = &[
-    "kube-linter:unset-ephemeral-storage-requirements",
     "kube-score:container-ephemeral-storage-request-and-limit",
 ];
 

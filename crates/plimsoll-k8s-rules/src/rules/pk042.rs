@@ -50,7 +50,7 @@ pub const META: Meta = Meta {
     summary: "An image comes from a registry that is not trusted",
 };
 
-pub const PEERS: &[&str] = &["kyverno:restrict-image-registries", "trivy:KSV0125"];
+pub const PEERS: &[&str] = &["kyverno:restrict-image-registries"];
 
 /// Whether `registry`/`repository` is allowed by one `trusted_registries`
 /// entry.
