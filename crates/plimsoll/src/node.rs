@@ -308,29 +308,65 @@ pub struct WatchArgs {
     /// Follow every memory cgroup, not only containers.
     #[arg(long)]
     pub all_cgroups: bool,
-    /// Seconds between polls.
+    /// Seconds between full polls; kernel notifications (v1 eventfd, v2
+    /// inotify, PSI triggers) wake the watch in between.
     #[arg(long, value_name = "SECS", default_value = "1")]
     pub interval: f64,
+    /// Register no kernel notifications: poll every --interval only.
+    #[arg(long)]
+    pub poll_only: bool,
     /// memory_limit_near fires at this percentage of the limit (1-100).
     #[arg(long, value_name = "PERCENT", default_value = "90")]
     pub near_percent: u8,
     /// oom_stuck fires after this many seconds under OOM without a kill.
     #[arg(long, value_name = "SECS", default_value = "5")]
     pub stuck_after: u64,
-    /// Stop after this many polls (default: until SIGTERM/SIGINT).
+    /// leak_suspected: working-set samples fitted (one per poll, so the
+    /// window spans N x --interval); 0 switches leak detection off.
+    #[arg(long, value_name = "N", default_value = "60")]
+    pub leak_window: usize,
+    /// leak_suspected: least working-set growth, bytes per second
+    /// (suffixes KiB, MiB, GiB, KB, MB, GB allowed).
+    #[arg(long, value_name = "BYTES", default_value = "64KiB")]
+    pub leak_min_slope: String,
+    /// leak_suspected: least R² of the linear fit (0-1).
+    #[arg(long, value_name = "R2", default_value = "0.8")]
+    pub leak_min_r2: f64,
+    /// pressure_high fires when PSI `some avg10` exceeds this percentage.
+    #[arg(long, value_name = "PERCENT", default_value = "10.0")]
+    pub pressure_threshold: f64,
+    /// Where pressure_high comes from: auto (the cgroup's PSI, else the
+    /// node's, else v1 memory.pressure_level), psi, level, off.
+    #[arg(long, value_name = "SOURCE", default_value = "auto")]
+    pub pressure_source: String,
+    /// Stop after this many full polls (default: until SIGTERM/SIGINT).
     #[arg(long, value_name = "N")]
     pub rounds: Option<u64>,
-    /// Append alerts to FILE (fsynced after every poll with alerts)
+    /// Append alerts to FILE (fsynced after every batch of alerts)
     /// instead of writing them to standard output.
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    /// POST every alert to this URL too (failures are warnings; 5 s
+    /// timeout, 3 retries).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Webhook body: generic (the alert JSON), slack, wecom.
+    #[arg(long, value_name = "FORMAT", default_value = "generic")]
+    pub webhook_format: String,
+    /// Serve Prometheus metrics on ADDR (`/metrics`; `/healthz` and
+    /// `/readyz` for probes), e.g. 127.0.0.1:9464 or 0.0.0.0:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Log how each cgroup is watched and every wake-up to standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Read /proc and /sys under this directory.
     #[arg(long, value_name = "PATH", default_value = "/", hide = true)]
     pub root: PathBuf,
 }
 
-/// A file whose flush is an fsync (the watch flushes after every poll
-/// that wrote alerts).
+/// A file whose flush is an fsync (the watch flushes after every batch
+/// of alerts).
 struct Synced(std::fs::File);
 
 impl std::io::Write for Synced {
@@ -343,8 +379,146 @@ impl std::io::Write for Synced {
     }
 }
 
+/// Bytes with an optional unit: `65536`, `64KiB`, `1.5MiB`, `2MB`.
+fn bytes_arg(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "ki" | "kib" => 1024.0,
+        "mi" | "mib" => 1024.0 * 1024.0,
+        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let v = n * mult;
+    (v.is_finite() && v >= 0.0).then_some(v)
+}
+
+/// The node an alert comes from: `NODE_NAME` (a DaemonSet sets it from
+/// `spec.nodeName`), else the host name.
+fn node_name(root: &std::path::Path) -> String {
+    if let Ok(n) = std::env::var("NODE_NAME")
+        && !n.trim().is_empty()
+    {
+        return n.trim().to_string();
+    }
+    plimsoll_node::read_text(&plimsoll_node::env::under(
+        root,
+        "/proc/sys/kernel/hostname",
+    ))
+    .ok()
+    .flatten()
+    .map(|h| h.trim().to_string())
+    .filter(|h| !h.is_empty())
+    .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The text a chat webhook gets for an alert.
+fn alert_text(a: &plimsoll_node::watch::Alert, node: &str) -> String {
+    let mut s = format!(
+        "plimsoll: {} on node {node}: cgroup {}",
+        a.alert_type.as_str(),
+        a.cgroup
+    );
+    if let Some(c) = &a.container_id {
+        let _ = write!(s, " (container {c})");
+    }
+    let _ = write!(s, ", usage {}", human(a.usage_bytes));
+    if let Some(t) = a.threshold_bytes {
+        let _ = write!(s, ", threshold {}", human(t));
+    }
+    if let Some(n) = a.count {
+        let _ = write!(s, ", +{n}");
+    }
+    let e = &a.extra;
+    if let (Some(slope), Some(r2)) = (e.slope_bytes_per_second, e.r2) {
+        let _ = write!(
+            s,
+            ", working set rising {}/s (R² {r2:.2})",
+            human(slope.max(0.0) as u64)
+        );
+    }
+    if let (Some(p), Some(t)) = (e.pressure_avg10, e.pressure_threshold) {
+        let _ = write!(s, ", PSI some avg10 {p:.2}% > {t}%");
+    }
+    if let Some(l) = e.pressure_level {
+        let _ = write!(s, ", memory.pressure_level {l}");
+    }
+    let _ = write!(s, " at {}", a.timestamp);
+    s
+}
+
+/// Posts alerts from a background thread so that a slow or dead
+/// endpoint never holds up the watch; a full queue drops the alert (with
+/// a warning).
+struct Notifier {
+    tx: Option<std::sync::mpsc::SyncSender<plimsoll_node::watch::Alert>>,
+    done: std::sync::mpsc::Receiver<()>,
+    metrics: std::sync::Arc<plimsoll_node::watch::Metrics>,
+}
+
+impl Notifier {
+    fn start(
+        hook: plimsoll_notify::Webhook,
+        node: String,
+        metrics: std::sync::Arc<plimsoll_node::watch::Metrics>,
+    ) -> std::io::Result<Notifier> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<plimsoll_node::watch::Alert>(256);
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let m = metrics.clone();
+        std::thread::Builder::new()
+            .name("plimsoll-webhook".into())
+            .spawn(move || {
+                for a in rx {
+                    let mut event = serde_json::to_value(&a).unwrap_or(serde_json::Value::Null);
+                    if let serde_json::Value::Object(o) = &mut event {
+                        o.insert("node".into(), serde_json::Value::String(node.clone()));
+                    }
+                    match plimsoll_notify::send(&hook, &event, &alert_text(&a, &node)) {
+                        Ok(_) => m.webhook("ok"),
+                        Err(e) => {
+                            m.webhook("failed");
+                            eprintln!("plimsoll: warning: {e}");
+                        }
+                    }
+                }
+                let _ = done_tx.send(());
+            })?;
+        Ok(Notifier {
+            tx: Some(tx),
+            done,
+            metrics,
+        })
+    }
+
+    fn send(&self, a: &plimsoll_node::watch::Alert) {
+        let Some(tx) = &self.tx else { return };
+        if let Err(std::sync::mpsc::TrySendError::Full(_)) = tx.try_send(a.clone()) {
+            self.metrics.webhook("dropped");
+            eprintln!(
+                "plimsoll: warning: webhook queue full, {} alert for {} not posted",
+                a.alert_type.as_str(),
+                a.cgroup
+            );
+        }
+    }
+
+    /// Lets queued deliveries finish, waiting at most `grace`.
+    fn finish(mut self, grace: std::time::Duration) {
+        self.tx = None;
+        let _ = self.done.recv_timeout(grace);
+    }
+}
+
 fn watch(args: WatchArgs) -> u8 {
-    use plimsoll_node::watch::{Config, Options, Watcher};
+    use plimsoll_node::watch::{Config, LeakConfig, Options, PressureSource, Sinks, Watcher};
     if !(args.interval.is_finite() && args.interval >= 0.01 && args.interval <= 3600.0) {
         error(format!(
             "--interval {} is not between 0.01 and 3600 seconds",
@@ -352,17 +526,64 @@ fn watch(args: WatchArgs) -> u8 {
         ));
         return EXIT_ERROR;
     }
+    let Some(min_slope) = bytes_arg(&args.leak_min_slope) else {
+        error(format!(
+            "--leak-min-slope {:?} is not a number of bytes per second (e.g. 65536, 64KiB, 1MiB)",
+            args.leak_min_slope
+        ));
+        return EXIT_ERROR;
+    };
+    let Some(pressure) = PressureSource::parse(&args.pressure_source) else {
+        error(format!(
+            "unknown --pressure-source {:?} (one of: {})",
+            args.pressure_source,
+            PressureSource::NAMES.join(", ")
+        ));
+        return EXIT_ERROR;
+    };
+    let Some(flavor) = plimsoll_notify::Flavor::parse(&args.webhook_format) else {
+        error(format!(
+            "unknown --webhook-format {:?} (one of: {})",
+            args.webhook_format,
+            plimsoll_notify::Flavor::NAMES.join(", ")
+        ));
+        return EXIT_ERROR;
+    };
+    if let Some(url) = &args.webhook
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        error(format!(
+            "--webhook {} is not an http:// or https:// URL",
+            plimsoll_notify::redact(url)
+        ));
+        return EXIT_ERROR;
+    }
+    let interval = std::time::Duration::from_secs_f64(args.interval);
     let opts = Options {
-        root: args.root,
+        root: args.root.clone(),
         cgroups: args.cgroups,
         discover: !args.no_discover,
         all: args.all_cgroups,
-        interval: std::time::Duration::from_secs_f64(args.interval),
+        interval,
         rounds: args.rounds,
         config: Config {
             near_percent: args.near_percent,
             stuck_secs: args.stuck_after,
+            leak: LeakConfig {
+                window: args.leak_window,
+                min_slope,
+                min_r2: args.leak_min_r2,
+                min_spacing_ms: u64::try_from(interval.as_millis() / 2).unwrap_or(u64::MAX),
+            },
+            pressure_threshold: args.pressure_threshold,
+            // Counter alerts at most once per interval per cgroup, as
+            // when the watch only polled.
+            counter_quiet_ms: u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
+            ..Config::default()
         },
+        events: !args.poll_only,
+        pressure,
+        verbose: args.verbose,
         ..Options::default()
     };
     let w = match Watcher::new(opts) {
@@ -372,8 +593,42 @@ fn watch(args: WatchArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    // SIGTERM and SIGINT stop the loop after the current poll; alerts
-    // already written are flushed (and fsynced with --events), exit 0.
+    if let Some(addr) = &args.listen {
+        let listener = match std::net::TcpListener::bind(addr.as_str()) {
+            Ok(l) => l,
+            Err(e) => {
+                error(format!("--listen {addr}: cannot listen: {e}"));
+                return EXIT_ERROR;
+            }
+        };
+        let shown = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| addr.clone());
+        if let Err(e) = plimsoll_node::watch::metrics::serve(listener, w.metrics()) {
+            error(format!(
+                "--listen {addr}: cannot start the metrics server: {e}"
+            ));
+            return EXIT_ERROR;
+        }
+        eprintln!("plimsoll node watch: metrics on http://{shown}/metrics");
+    }
+    let notifier = match &args.webhook {
+        Some(url) => match Notifier::start(
+            plimsoll_notify::Webhook::new(url.clone(), flavor),
+            node_name(&args.root),
+            w.metrics(),
+        ) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                error(format!("cannot start the webhook sender: {e}"));
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    // SIGTERM and SIGINT stop the loop within 0.1 s; alerts already
+    // written are flushed (and fsynced with --events), exit 0.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         if let Err(e) = signal_hook::flag::register(sig, stop.clone()) {
@@ -381,6 +636,12 @@ fn watch(args: WatchArgs) -> u8 {
             return EXIT_ERROR;
         }
     }
+    let mut log = |line: &str| eprintln!("plimsoll node watch: {line}");
+    let mut post = |a: &plimsoll_node::watch::Alert| {
+        if let Some(n) = &notifier {
+            n.send(a);
+        }
+    };
     let result = match &args.events {
         Some(path) => {
             let file = match std::fs::OpenOptions::new()
@@ -397,14 +658,28 @@ fn watch(args: WatchArgs) -> u8 {
                     return EXIT_ERROR;
                 }
             };
-            plimsoll_node::watch::watch(w, &mut Synced(file), &stop)
+            let mut out = Synced(file);
+            let mut sinks = Sinks {
+                out: &mut out,
+                log: &mut log,
+                alert: &mut post,
+            };
+            plimsoll_node::watch::run(w, &mut sinks, &stop)
         }
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            plimsoll_node::watch::watch(w, &mut lock, &stop)
+            let mut sinks = Sinks {
+                out: &mut lock,
+                log: &mut log,
+                alert: &mut post,
+            };
+            plimsoll_node::watch::run(w, &mut sinks, &stop)
         }
     };
+    if let Some(n) = notifier {
+        n.finish(std::time::Duration::from_secs(5));
+    }
     match result {
         Ok(_) => EXIT_CLEAN,
         Err(e) => {
@@ -415,5 +690,21 @@ fn watch(args: WatchArgs) -> u8 {
             error(format!("{to}: cannot write alerts: {e}"));
             EXIT_ERROR
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_arguments() {
+        assert_eq!(bytes_arg("65536"), Some(65536.0));
+        assert_eq!(bytes_arg("64KiB"), Some(65536.0));
+        assert_eq!(bytes_arg("1.5 MiB"), Some(1.5 * 1024.0 * 1024.0));
+        assert_eq!(bytes_arg("2MB"), Some(2e6));
+        assert_eq!(bytes_arg("-1"), None);
+        assert_eq!(bytes_arg("10 parsecs"), None);
+        assert_eq!(bytes_arg(""), None);
     }
 }

@@ -225,10 +225,18 @@ fn temp_writer(c: &Container) -> Option<String> {
         .filter_map(Node::as_str)
         .flat_map(str::split_whitespace)
         .collect();
-    if let Some(first) = c
-        .get("args")
-        .and_then(|a| a.items().first())
-        .and_then(Node::as_str)
+    // `args` name the program only when there is no `command`, or when
+    // the command is a shell running them (`sh -c` + `args: ["python …"]`);
+    // otherwise they are the command's arguments (`plimsoll` + `node watch`).
+    let shell = words
+        .first()
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .is_some_and(|w| matches!(w, "sh" | "bash" | "ash" | "dash"));
+    if (words.is_empty() || shell)
+        && let Some(first) = c
+            .get("args")
+            .and_then(|a| a.items().first())
+            .and_then(Node::as_str)
     {
         words.extend(first.split_whitespace().next());
     }
@@ -437,11 +445,20 @@ spec:
           image: quay.io/prometheus/node-exporter:v1.8.0
           args: [--path.rootfs=/host]
           securityContext: {readOnlyRootFilesystem: true}
+        - name: agent
+          image: registry.example.com/plimsoll:1
+          command: [plimsoll]
+          args: [node, watch]
+          securityContext: {readOnlyRootFilesystem: true}
 ";
         let hits = run(check, yaml);
-        assert_eq!(lines(&hits), [10, 13, 17, 21, 25]);
+        assert_eq!(lines(&hits), [10, 13, 17, 21, 25, 30]);
         let sev: Vec<_> = hits.iter().map(|h| h.severity).collect();
-        assert_eq!(sev, [None, None, None, None, Some(Severity::Info)]);
+        // `node` after `command: [plimsoll]` is an argument, not Node.js.
+        assert_eq!(
+            sev,
+            [None, None, None, None, Some(Severity::Info), Some(Severity::Info)]
+        );
         assert!(
             hits[0].message.contains("it runs java"),
             "{}",

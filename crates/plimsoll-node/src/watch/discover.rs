@@ -128,16 +128,24 @@ pub fn has_memory(dir: &Path, version: Version) -> bool {
 /// descended into (their children are charged to them). Directories that
 /// vanish or cannot be listed mid-walk are skipped.
 pub fn discover(hierarchies: &[Hierarchy], all: bool, cap: usize) -> Vec<Target> {
+    walk(hierarchies, all, cap).0
+}
+
+/// As [`discover`], also returning the directories listed on the way
+/// (the ones a new container cgroup can appear in).
+pub fn walk(hierarchies: &[Hierarchy], all: bool, cap: usize) -> (Vec<Target>, Vec<PathBuf>) {
     let mut out = Vec::new();
+    let mut dirs = Vec::new();
     for h in hierarchies {
         let mut stack: Vec<(PathBuf, Vec<String>)> = vec![(h.mount.clone(), Vec::new())];
         while let Some((dir, parts)) = stack.pop() {
             if out.len() >= cap {
-                return out;
+                return (out, dirs);
             }
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
+            dirs.push(dir.clone());
             let mut children: Vec<(PathBuf, String)> = entries
                 .flatten()
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
@@ -153,7 +161,7 @@ pub fn discover(hierarchies: &[Hierarchy], all: bool, cap: usize) -> Vec<Target>
                 let is_container = id.is_some();
                 if (is_container || all) && has_memory(&child, h.version) {
                     if out.len() >= cap {
-                        return out;
+                        return (out, dirs);
                     }
                     out.push(Target {
                         dir: child.clone(),
@@ -168,7 +176,17 @@ pub fn discover(hierarchies: &[Hierarchy], all: bool, cap: usize) -> Vec<Target>
             }
         }
     }
-    out
+    (out, dirs)
+}
+
+/// Whether a cgroup2 mount can hold memory cgroups (its root's
+/// `cgroup.controllers` lists `memory`); v1 hierarchies here always do.
+pub fn has_memory_controller(h: &Hierarchy) -> bool {
+    match h.version {
+        Version::V1 => true,
+        Version::V2 => std::fs::read_to_string(h.mount.join("cgroup.controllers"))
+            .is_ok_and(|c| c.split_whitespace().any(|x| x == "memory")),
+    }
 }
 
 /// An explicit cgroup: a cgroupfs directory, or a path inside one of the
@@ -293,6 +311,7 @@ mod tests {
         let found = discover(&hs, false, 100);
         let all = discover(&hs, true, 100);
         let capped = discover(&hs, true, 2);
+        let (_, dirs) = walk(&hs, false, 100);
         let ex = explicit("/system.slice/app.service", &hs);
         std::fs::remove_dir_all(&root).unwrap();
         let names: Vec<(&str, Version)> = found
@@ -316,6 +335,13 @@ mod tests {
         );
         assert_eq!(all.len(), 3, "{all:#?}");
         assert_eq!(capped.len(), 2);
+        // Containers are not descended into; their parents are listed.
+        assert!(dirs.contains(&root.join("v1/docker")), "{dirs:?}");
+        assert!(
+            !dirs.contains(&root.join(format!("v1/docker/{ID}"))),
+            "{dirs:?}"
+        );
+        assert!(dirs.contains(&root.join("v2/system.slice")), "{dirs:?}");
         let ex = ex.unwrap();
         assert_eq!(ex.version, Version::V1);
         assert_eq!(ex.container_id, None);

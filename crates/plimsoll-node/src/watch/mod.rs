@@ -1,31 +1,87 @@
 //! `plimsoll node watch`: follows container memory cgroups (v1 memory
-//! hierarchy and the v2 tree) by polling and writes alerts as JSON lines.
+//! hierarchy and the v2 tree) and writes alerts as JSON lines.
 //!
-//! Flow: [`discover`] (which cgroups) → [`sample::read`] (one reading per
-//! cgroup and poll) → [`detect::detect`] (a pure function of the previous
-//! state, the sample and the configuration) → [`Alert`] lines.
+//! Event-driven where the kernel allows, polling as the safety net:
+//! [`events`] registers v1 eventfds (`memory.oom_control`, a
+//! `memory.usage_in_bytes` threshold at the near-limit line,
+//! `memory.pressure_level`), v2 inotify (`memory.events`,
+//! `cgroup.events`), PSI triggers, and inotify on the hierarchy's
+//! directories; each notification samples its cgroup at once (and again
+//! shortly after, as counters settle), and every `--interval` everything
+//! is rediscovered and sampled anyway.
 //!
-//! This slice polls only: v1 eventfd registration and v2 inotify are not
-//! implemented yet.
+//! Flow: [`discover`] (which cgroups) → [`sample::read`] (one reading) →
+//! [`detect::detect`] (a pure function of the previous state, the sample
+//! and the configuration) → [`Alert`] lines, [`metrics`] and the caller's
+//! alert sink (webhooks).
 
 pub mod detect;
 pub mod discover;
+pub mod events;
+pub mod metrics;
+pub mod psi;
 pub mod sample;
+pub mod sys;
 
-pub use detect::{AlertType, Config, Detected, Track, detect};
+pub use detect::{AlertType, Config, Detected, Extra, LeakConfig, Track, detect};
 pub use discover::{Hierarchy, Target, Version};
+pub use metrics::Metrics;
 pub use sample::Sample;
 
 use crate::NodeError;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Most cgroups followed at once (memory stays bounded).
 pub const MAX_CGROUPS: usize = 10_000;
+
+/// Least time between two event-driven samples of one cgroup.
+const MIN_GAP: Duration = Duration::from_millis(50);
+/// Follow-up samples after a notification: counters the kernel updates
+/// just after it notifies (an OOM notification precedes the kill).
+const FOLLOW_UPS: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
+/// Most pending follow-ups per cgroup.
+const MAX_FOLLOW_UPS: usize = 16;
+/// Longest single wait (a stop request is seen this quickly).
+const MAX_WAIT: Duration = Duration::from_millis(100);
+/// Time per loop turn spent registering v1 usage thresholds.
+const REGISTER_BUDGET: Duration = Duration::from_millis(50);
+
+/// Where `pressure_high` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PressureSource {
+    /// PSI of the cgroup, else the node's PSI, else (v1) pressure levels.
+    Auto,
+    /// PSI only (the cgroup's, else the node's).
+    Psi,
+    /// v1 `memory.pressure_level` critical notifications only.
+    Level,
+    /// No pressure alerts.
+    Off,
+}
+
+impl PressureSource {
+    pub const NAMES: [&'static str; 4] = ["auto", "psi", "level", "off"];
+
+    pub fn parse(s: &str) -> Option<PressureSource> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(PressureSource::Auto),
+            "psi" => Some(PressureSource::Psi),
+            "level" | "pressure-level" | "pressure_level" => Some(PressureSource::Level),
+            "off" | "none" => Some(PressureSource::Off),
+            _ => None,
+        }
+    }
+}
 
 /// What to watch and how.
 #[derive(Debug, Clone)]
@@ -39,13 +95,18 @@ pub struct Options {
     pub discover: bool,
     /// Follow every memory cgroup, not only containers.
     pub all: bool,
-    /// Time between polls.
+    /// Time between full polls (the safety net under the notifications).
     pub interval: Duration,
-    /// Stop after this many polls (None: until `stop`).
+    /// Stop after this many full polls (None: until `stop`).
     pub rounds: Option<u64>,
     pub config: Config,
     /// At most this many cgroups (capped at [`MAX_CGROUPS`]).
     pub max_cgroups: usize,
+    /// Register kernel notifications (false: poll only).
+    pub events: bool,
+    pub pressure: PressureSource,
+    /// Log each cgroup's mechanisms and every wake-up.
+    pub verbose: bool,
 }
 
 impl Default for Options {
@@ -59,15 +120,19 @@ impl Default for Options {
             rounds: None,
             config: Config::default(),
             max_cgroups: MAX_CGROUPS,
+            events: true,
+            pressure: PressureSource::Auto,
+            verbose: false,
         }
     }
 }
 
 /// One alert line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     pub alert_type: AlertType,
-    /// The cgroup's path inside its hierarchy.
+    /// The cgroup's path inside its hierarchy (`/` for node-wide
+    /// pressure).
     pub cgroup: String,
     /// The 12-hex short container id, when the cgroup name carries one.
     pub container_id: Option<String>,
@@ -78,8 +143,11 @@ pub struct Alert {
     /// How much the counter behind the alert rose (counter alerts only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
-    /// `v1` or `v2`.
+    /// `v1`, `v2`, or `node` (node-wide PSI).
     pub hierarchy: &'static str,
+    /// Figures of `leak_suspected` and `pressure_high`.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// RFC 3339 UTC (`2026-11-23T15:04:05Z`) of a system time (the epoch for
@@ -109,15 +177,94 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-/// The watch state: hierarchies, followed cgroups and their tracks.
+/// How one followed cgroup is watched, and its pending samples.
+#[derive(Debug, Default)]
+struct Follow {
+    mech: events::Mechanisms,
+    /// Its own `memory.pressure`, when PSI is the pressure source.
+    psi: Option<PathBuf>,
+    /// v1 `memory.pressure_level` critical events drive `pressure_high`.
+    level: bool,
+    /// Critical pressure-level notifications received.
+    critical: u64,
+    /// A threshold that could not be registered (not retried).
+    threshold_failed: Option<Option<u64>>,
+    last_sample: Option<Instant>,
+    followups: Vec<Instant>,
+    /// When each notification source was last logged (`verbose`).
+    last_wake_log: Vec<(events::Source, Instant)>,
+    /// Its description was logged (after its first sample).
+    announced: bool,
+    /// A usage threshold waiting to be registered (None inside: none).
+    threshold_want: Option<Option<u64>>,
+}
+
+impl Follow {
+    fn schedule(&mut self, at: Instant) {
+        let close = |t: &Instant| {
+            let d = if *t > at { *t - at } else { at - *t };
+            d < MIN_GAP
+        };
+        if self.followups.iter().any(close) {
+            return;
+        }
+        if self.followups.len() >= MAX_FOLLOW_UPS {
+            // Under a storm of notifications the sooner samples matter
+            // most: the latest one pending gives way.
+            let latest = self
+                .followups
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, t)| **t)
+                .map(|(i, _)| i);
+            match latest {
+                Some(i) if self.followups.get(i).is_some_and(|t| *t > at) => {
+                    self.followups.swap_remove(i);
+                }
+                _ => return,
+            }
+        }
+        self.followups.push(at);
+    }
+
+    fn mechanism(&self, version: Version) -> &'static str {
+        match (self.mech.event_driven(), version) {
+            (false, _) => "poll",
+            (true, Version::V1) => "eventfd",
+            (true, Version::V2) => "inotify",
+        }
+    }
+}
+
+fn hierarchy_name(v: Version) -> &'static str {
+    match v {
+        Version::V1 => "v1",
+        Version::V2 => "v2",
+    }
+}
+
+/// The watch state: hierarchies, followed cgroups, their tracks and
+/// registrations.
 pub struct Watcher {
     opts: Options,
     hierarchies: Vec<Hierarchy>,
     targets: Vec<Target>,
     tracks: HashMap<PathBuf, Track>,
+    follows: HashMap<PathBuf, Follow>,
     started: Instant,
-    /// Sampling failures other than vanishing, last poll (file: error).
+    /// Sampling failures other than vanishing, last full poll (file: error).
     pub errors: Vec<String>,
+    engine: Option<events::Engine>,
+    engine_error: Option<String>,
+    /// `/proc/pressure/memory` when it can be read.
+    node_psi: Option<PathBuf>,
+    node_high: bool,
+    node_trigger: Option<Result<(), String>>,
+    node_followups: Vec<Instant>,
+    metrics: Arc<Metrics>,
+    log: Vec<String>,
+    /// Cgroups whose usage threshold is to be (re-)registered.
+    pending: std::collections::VecDeque<PathBuf>,
 }
 
 impl Watcher {
@@ -134,22 +281,75 @@ impl Watcher {
         opts: Options,
         hierarchies: Vec<Hierarchy>,
     ) -> Result<Watcher, NodeError> {
-        if opts.config.near_percent == 0 || opts.config.near_percent > 100 {
-            return Err(NodeError::Cgroup {
-                path: "(watch)".into(),
-                why: format!(
-                    "near-limit percentage {} is not in 1..=100",
-                    opts.config.near_percent
-                ),
-            });
+        let bad = |why: String| NodeError::Cgroup {
+            path: "(watch)".into(),
+            why,
+        };
+        let c = &opts.config;
+        if c.near_percent == 0 || c.near_percent > 100 {
+            return Err(bad(format!(
+                "near-limit percentage {} is not in 1..=100",
+                c.near_percent
+            )));
         }
+        if c.leak.window != 0 && !(3..=100_000).contains(&c.leak.window) {
+            return Err(bad(format!(
+                "leak window {} is not 0 (off) or 3..=100000 samples",
+                c.leak.window
+            )));
+        }
+        if !(c.leak.min_slope.is_finite() && c.leak.min_slope >= 0.0) {
+            return Err(bad(format!(
+                "leak minimum slope {} is not a non-negative number of bytes per second",
+                c.leak.min_slope
+            )));
+        }
+        if !(0.0..=1.0).contains(&c.leak.min_r2) {
+            return Err(bad(format!(
+                "leak minimum R² {} is not in 0..=1",
+                c.leak.min_r2
+            )));
+        }
+        if !(0.0..=100.0).contains(&c.pressure_threshold) {
+            return Err(bad(format!(
+                "pressure threshold {} is not a percentage in 0..=100",
+                c.pressure_threshold
+            )));
+        }
+        let (engine, engine_error) = if opts.events {
+            sys::raise_nofile_limit();
+            match events::Engine::new() {
+                Ok(e) => (Some(e), None),
+                Err(e) => (None, Some(format!("epoll_create1: {e}"))),
+            }
+        } else {
+            (None, Some("--poll-only".to_string()))
+        };
+        let node_psi = match opts.pressure {
+            PressureSource::Auto | PressureSource::Psi => {
+                let p = crate::env::under(&opts.root, "/proc/pressure/memory");
+                psi::read(&p).is_some().then_some(p)
+            }
+            _ => None,
+        };
+        let metrics = Arc::new(Metrics::new(opts.interval));
         let mut w = Watcher {
             opts,
             hierarchies,
             targets: Vec::new(),
             tracks: HashMap::new(),
+            follows: HashMap::new(),
             started: Instant::now(),
             errors: Vec::new(),
+            engine,
+            engine_error,
+            node_psi,
+            node_high: false,
+            node_trigger: None,
+            node_followups: Vec::new(),
+            metrics,
+            log: Vec::new(),
+            pending: std::collections::VecDeque::new(),
         };
         w.targets = w.resolve()?;
         Ok(w)
@@ -170,7 +370,7 @@ impl Watcher {
             }
         }
         if self.opts.discover {
-            for t in discover::discover(&self.hierarchies, self.opts.all, cap) {
+            for t in discover::discover(&self.walked(), self.opts.all, cap) {
                 if !out.iter().any(|o| o.dir == t.dir) {
                     out.push(t);
                 }
@@ -178,6 +378,16 @@ impl Watcher {
         }
         out.truncate(cap);
         Ok(out)
+    }
+
+    /// The hierarchies discovery walks: v1 memory, and cgroup2 trees with
+    /// the memory controller.
+    fn walked(&self) -> Vec<Hierarchy> {
+        self.hierarchies
+            .iter()
+            .filter(|h| discover::has_memory_controller(h))
+            .cloned()
+            .collect()
     }
 
     /// The cgroups followed now.
@@ -190,48 +400,427 @@ impl Watcher {
         &self.hierarchies
     }
 
-    /// One poll: rediscovers (explicit cgroups that vanished are dropped),
-    /// samples every cgroup and returns the alerts, stamped `now`.
-    pub fn poll(&mut self, now: SystemTime) -> Vec<Alert> {
+    /// The metrics (serve them with [`metrics::serve`]).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Log lines produced since the last call.
+    pub fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
+    }
+
+    fn is_explicit(&self, t: &Target) -> bool {
+        self.opts
+            .cgroups
+            .iter()
+            .any(|c| t.dir.as_os_str() == c.as_str() || t.cgroup == *c)
+    }
+
+    /// Rediscovers (when discovering): follows new cgroups, forgets gone
+    /// ones, watches the directories walked. Returns the new cgroups.
+    fn rediscover(&mut self) -> Vec<PathBuf> {
         if self.opts.discover {
-            let explicit: Vec<Target> = self
+            let cap = self.opts.max_cgroups.min(MAX_CGROUPS);
+            let mut next: Vec<Target> = self
                 .targets
                 .iter()
-                .filter(|t| {
-                    self.opts
-                        .cgroups
-                        .iter()
-                        .any(|c| t.dir.as_os_str() == c.as_str() || t.cgroup == *c)
-                })
+                .filter(|t| self.is_explicit(t))
                 .cloned()
                 .collect();
-            let cap = self.opts.max_cgroups.min(MAX_CGROUPS);
-            let mut next = explicit;
-            for t in discover::discover(&self.hierarchies, self.opts.all, cap) {
+            let walked = self.walked();
+            let mut found = Vec::new();
+            // A directory created between the walk listing its parent and
+            // the watch on it being added is seen by walking again.
+            for _ in 0..3 {
+                let (f, dirs) = discover::walk(&walked, self.opts.all, cap);
+                found = f;
+                let Some(e) = self.engine.as_mut() else {
+                    break;
+                };
+                let keep: HashSet<PathBuf> = dirs.iter().cloned().collect();
+                e.retain_dirs(&|p: &Path| keep.contains(p));
+                let mut added = false;
+                for d in &dirs {
+                    match e.watch_dir(d) {
+                        Ok(new) => added |= new,
+                        // Out of watches: the rest is found by polling.
+                        Err(_) => break,
+                    }
+                }
+                if !added {
+                    break;
+                }
+            }
+            for t in found {
                 if !next.iter().any(|o| o.dir == t.dir) {
                     next.push(t);
                 }
             }
             next.truncate(cap);
+            let keep: HashSet<PathBuf> = next.iter().map(|t| t.dir.clone()).collect();
+            let gone: Vec<PathBuf> = self
+                .targets
+                .iter()
+                .filter(|t| !keep.contains(&t.dir))
+                .map(|t| t.dir.clone())
+                .collect();
+            for d in gone {
+                self.forget(&d);
+            }
             self.targets = next;
         }
-        let at = self.started.elapsed().as_secs();
-        let stamp = rfc3339(now);
-        let mut alerts = Vec::new();
-        let mut tracks = HashMap::with_capacity(self.targets.len());
-        let mut alive = Vec::with_capacity(self.targets.len());
-        self.errors.clear();
-        for t in std::mem::take(&mut self.targets) {
-            let s = match sample::read(&t, at) {
-                Ok(s) => s,
-                Err(sample::Gone::Vanished) => continue,
-                Err(sample::Gone::Failed(e)) => {
-                    self.errors.push(e);
-                    alive.push(t);
-                    continue;
+        let new: Vec<Target> = self
+            .targets
+            .iter()
+            .filter(|t| !self.follows.contains_key(&t.dir))
+            .cloned()
+            .collect();
+        for t in &new {
+            self.follow(t);
+        }
+        new.into_iter().map(|t| t.dir).collect()
+    }
+
+    /// Registers a cgroup's notifications and decides its pressure
+    /// source.
+    fn follow(&mut self, t: &Target) {
+        let mut f = Follow::default();
+        let p = self.opts.pressure;
+        if matches!(p, PressureSource::Auto | PressureSource::Psi) {
+            f.psi = psi::cgroup_pressure(t, &self.hierarchies);
+        }
+        f.level = t.version == Version::V1
+            && t.dir.join("memory.pressure_level").exists()
+            && match p {
+                PressureSource::Level => true,
+                PressureSource::Auto => f.psi.is_none() && self.node_psi.is_none(),
+                _ => false,
+            };
+        let trigger = psi::trigger(self.opts.config.pressure_threshold);
+        if let Some(e) = self.engine.as_mut() {
+            let psi = f.psi.as_deref().map(|p| (p, trigger.as_str()));
+            f.mech = e.follow(t, p != PressureSource::Off, psi);
+        }
+        self.follows.insert(t.dir.clone(), f);
+    }
+
+    /// The log line saying how a cgroup is watched.
+    fn describe(&self, t: &Target, f: &Follow) -> String {
+        let p = self.opts.pressure;
+        let pressure = match (&f.psi, f.level, p) {
+            (_, _, PressureSource::Off) => "pressure: off".to_string(),
+            (Some(path), _, _) => format!("pressure: PSI {}", path.display()),
+            (None, true, _) => "pressure: memory.pressure_level critical events".to_string(),
+            (None, false, PressureSource::Level) => {
+                "pressure: none (no memory.pressure_level on this cgroup)".to_string()
+            }
+            (None, false, _) => match &self.node_psi {
+                Some(n) => format!("pressure: node-wide PSI {}", n.display()),
+                None => "pressure: none available".to_string(),
+            },
+        };
+        let how = if f.mech.registered.is_empty() {
+            format!("polled every {:?} only", self.opts.interval)
+        } else {
+            format!(
+                "{}; polled every {:?} as well",
+                f.mech.registered.join(", "),
+                self.opts.interval
+            )
+        };
+        let mut line = format!(
+            "following {} ({}{}): {how}; {pressure}",
+            t.cgroup,
+            hierarchy_name(t.version),
+            t.container_id
+                .as_deref()
+                .map(|c| format!(", container {c}"))
+                .unwrap_or_default()
+        );
+        if let Some(e) = &self.engine_error
+            && f.mech.registered.is_empty()
+        {
+            line.push_str(&format!(" (no notifications: {e})"));
+        }
+        if !f.mech.failed.is_empty() {
+            line.push_str(&format!(
+                " (could not register: {})",
+                f.mech.failed.join("; ")
+            ));
+        }
+        line
+    }
+
+    /// Stops following a cgroup (it went away or is no longer found).
+    fn forget(&mut self, dir: &Path) {
+        if let Some(e) = self.engine.as_mut() {
+            e.unfollow(dir);
+        }
+        self.follows.remove(dir);
+        self.tracks.remove(dir);
+        self.pending.retain(|d| d != dir);
+        self.metrics.forget(&dir.to_string_lossy());
+        if let Some(i) = self.targets.iter().position(|t| t.dir == dir) {
+            let t = self.targets.remove(i);
+            if self.opts.verbose {
+                self.log
+                    .push(format!("no longer following {} (gone)", t.cgroup));
+            }
+        }
+    }
+
+    fn at_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Samples one cgroup and runs detection on it.
+    fn sample_target(&mut self, t: &Target, stamp: &str, alerts: &mut Vec<Alert>) {
+        let dir = t.dir.as_path();
+        if !self.follows.contains_key(dir) {
+            self.follow(t);
+        }
+        let at_ms = self.at_ms();
+        let mut s = match sample::read(t, at_ms) {
+            Ok(s) => s,
+            Err(sample::Gone::Vanished) => {
+                self.forget(dir);
+                return;
+            }
+            Err(sample::Gone::Failed(e)) => {
+                self.errors.push(e);
+                self.metrics.sample_error();
+                return;
+            }
+        };
+        let Some(f) = self.follows.get_mut(dir) else {
+            return;
+        };
+        f.last_sample = Some(Instant::now());
+        if let Some(p) = &f.psi {
+            s.pressure_avg10 = psi::read(p).map(|x| x.some.avg10);
+        }
+        if f.level {
+            s.pressure_critical = Some(f.critical);
+        }
+        let psi_source = f.psi.as_ref().map(|p| p.display().to_string());
+        let mechanism = f.mechanism(t.version);
+        let (track, found) = detect(self.tracks.get(dir), &s, &self.opts.config);
+        for d in found {
+            let mut extra = d.extra;
+            if d.alert_type == AlertType::PressureHigh {
+                extra.pressure_source = if extra.pressure_level.is_some() {
+                    Some(t.dir.join("memory.pressure_level").display().to_string())
+                } else {
+                    psi_source.clone()
+                };
+            }
+            alerts.push(Alert {
+                alert_type: d.alert_type,
+                cgroup: t.cgroup.clone(),
+                container_id: t.container_id.clone(),
+                threshold_bytes: d.threshold_bytes,
+                usage_bytes: d.usage_bytes,
+                timestamp: stamp.to_string(),
+                count: d.count,
+                hierarchy: hierarchy_name(t.version),
+                extra,
+            });
+        }
+        self.tracks.insert(dir.to_path_buf(), track);
+        self.metrics.cgroup(
+            &dir.to_string_lossy(),
+            &t.cgroup,
+            t.container_id.as_deref(),
+            hierarchy_name(t.version),
+            mechanism,
+            &s,
+        );
+        // The v1 threshold eventfd follows the limit. Registering one
+        // costs the kernel an RCU grace period (milliseconds), so it is
+        // queued and done within a time budget per loop turn.
+        if t.version == Version::V1
+            && let Some(e) = self.engine.as_ref()
+        {
+            let want = s
+                .limit
+                .map(|l| detect::near_threshold(l, self.opts.config.near_percent));
+            let current = e.threshold(dir);
+            if let Some(f) = self.follows.get_mut(dir)
+                && current != want
+                && f.threshold_failed != Some(want)
+            {
+                if f.threshold_want.is_none() {
+                    self.pending.push_back(dir.to_path_buf());
+                }
+                f.threshold_want = Some(want);
+                return;
+            }
+        }
+        self.announce(t);
+    }
+
+    /// Logs how a cgroup is watched, once (`verbose`).
+    fn announce(&mut self, t: &Target) {
+        if self.opts.verbose
+            && let Some(f) = self.follows.get(&t.dir)
+            && !f.announced
+        {
+            let line = self.describe(t, f);
+            self.log.push(line);
+        }
+        if let Some(f) = self.follows.get_mut(&t.dir) {
+            f.announced = true;
+        }
+    }
+
+    /// Whether threshold registrations are queued.
+    pub fn registrations_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Registers queued v1 usage thresholds for up to `budget`.
+    pub fn register_pending(&mut self, budget: Duration) {
+        let until = Instant::now() + budget;
+        while Instant::now() < until {
+            let Some(dir) = self.pending.pop_front() else {
+                break;
+            };
+            let Some(t) = self.targets.iter().find(|t| t.dir == dir).cloned() else {
+                continue;
+            };
+            let Some(want) = self
+                .follows
+                .get_mut(&dir)
+                .and_then(|f| f.threshold_want.take())
+            else {
+                continue;
+            };
+            let Some(e) = self.engine.as_mut() else {
+                self.pending.clear();
+                break;
+            };
+            let r = e.set_threshold(&dir, want);
+            let Some(f) = self.follows.get_mut(&dir) else {
+                continue;
+            };
+            let line = match r {
+                Ok(line) => {
+                    f.threshold_failed = None;
+                    let m = "eventfd memory.usage_in_bytes threshold";
+                    f.mech.registered.retain(|r| !r.starts_with(m));
+                    if want.is_some() {
+                        f.mech.registered.push(line.clone());
+                    }
+                    line
+                }
+                Err(why) => {
+                    f.threshold_failed = Some(want);
+                    f.mech.failed.push(why.clone());
+                    format!("could not register {why}")
                 }
             };
-            let (track, found) = detect(self.tracks.get(&t.dir), &s, &self.opts.config);
+            if f.announced {
+                if self.opts.verbose {
+                    self.log.push(format!("{}: {line}", t.cgroup));
+                }
+            } else {
+                self.announce(&t);
+            }
+        }
+    }
+
+    /// Node-wide PSI, for the cgroups without their own.
+    fn node_pressure(&mut self, stamp: &str, alerts: &mut Vec<Alert>) {
+        let Some(path) = self.node_psi.clone() else {
+            return;
+        };
+        let needed = self.follows.values().any(|f| f.psi.is_none() && !f.level);
+        if !needed {
+            self.metrics.node_pressure(None);
+            return;
+        }
+        if self.node_trigger.is_none()
+            && let Some(e) = self.engine.as_mut()
+        {
+            let r = e.node_pressure(&path, &psi::trigger(self.opts.config.pressure_threshold));
+            if self.opts.verbose {
+                self.log.push(match &r {
+                    Ok(()) => format!(
+                        "node-wide pressure: PSI trigger {} ({})",
+                        path.display(),
+                        psi::trigger(self.opts.config.pressure_threshold)
+                    ),
+                    Err(e) => format!("node-wide pressure: polled ({e})"),
+                });
+            }
+            self.node_trigger = Some(r);
+        }
+        let avg = psi::read(&path).map(|p| p.some.avg10);
+        self.metrics.node_pressure(avg);
+        let (high, fire) =
+            detect::pressure(self.node_high, avg, self.opts.config.pressure_threshold);
+        self.node_high = high;
+        if fire {
+            let meminfo = crate::read_text(&crate::env::under(&self.opts.root, "/proc/meminfo"))
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let kb = |k: &str| {
+                meminfo.lines().find_map(|l| {
+                    let rest = l.strip_prefix(k)?.strip_prefix(':')?;
+                    rest.split_whitespace().next()?.parse::<u64>().ok()
+                })
+            };
+            let used = kb("MemTotal")
+                .zip(kb("MemAvailable"))
+                .map(|(t, a)| t.saturating_sub(a).saturating_mul(1024))
+                .unwrap_or(0);
+            alerts.push(Alert {
+                alert_type: AlertType::PressureHigh,
+                cgroup: "/".into(),
+                container_id: None,
+                threshold_bytes: None,
+                usage_bytes: used,
+                timestamp: stamp.to_string(),
+                count: None,
+                hierarchy: "node",
+                extra: Extra {
+                    pressure_avg10: avg,
+                    pressure_threshold: Some(self.opts.config.pressure_threshold),
+                    pressure_source: Some(path.display().to_string()),
+                    ..Extra::default()
+                },
+            });
+        }
+    }
+
+    /// One full poll: rediscovers (explicit cgroups that vanished are
+    /// dropped), samples every cgroup and returns the alerts, stamped
+    /// `now`.
+    pub fn poll(&mut self, now: SystemTime) -> Vec<Alert> {
+        self.rediscover();
+        let stamp = rfc3339(now);
+        let mut alerts = Vec::new();
+        self.errors.clear();
+        for t in self.targets.clone() {
+            self.sample_target(&t, &stamp, &mut alerts);
+        }
+        self.node_pressure(&stamp, &mut alerts);
+        alerts
+    }
+
+    /// The alerts still owed when the watch stops (counter rises that
+    /// waited for their quiet period), stamped `now`.
+    pub fn flush(&mut self, now: SystemTime) -> Vec<Alert> {
+        let stamp = rfc3339(now);
+        let mut alerts = Vec::new();
+        for t in &self.targets {
+            let Some(track) = self.tracks.get_mut(&t.dir) else {
+                continue;
+            };
+            let (next, found) = detect::flush(track, &self.opts.config);
+            *track = next;
             for d in found {
                 alerts.push(Alert {
                     alert_type: d.alert_type,
@@ -241,57 +830,342 @@ impl Watcher {
                     usage_bytes: d.usage_bytes,
                     timestamp: stamp.clone(),
                     count: d.count,
-                    hierarchy: match t.version {
-                        Version::V1 => "v1",
-                        Version::V2 => "v2",
-                    },
+                    hierarchy: hierarchy_name(t.version),
+                    extra: d.extra,
                 });
             }
-            tracks.insert(t.dir.clone(), track);
-            alive.push(t);
         }
-        // Tracks of vanished cgroups are dropped with them.
-        self.tracks = tracks;
-        self.targets = alive;
         alerts
+    }
+
+    /// When the next follow-up sample is due.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.follows
+            .values()
+            .flat_map(|f| f.followups.iter())
+            .chain(self.node_followups.iter())
+            .min()
+            .copied()
+    }
+
+    /// Samples the cgroups whose follow-ups are due.
+    pub fn sample_due(&mut self, now: SystemTime) -> Vec<Alert> {
+        let at = Instant::now();
+        let mut due = Vec::new();
+        for (dir, f) in self.follows.iter_mut() {
+            if f.followups.iter().any(|t| *t <= at) {
+                f.followups.retain(|t| *t > at);
+                due.push(dir.clone());
+            }
+        }
+        let node_due = self.node_followups.iter().any(|t| *t <= at);
+        self.node_followups.retain(|t| *t > at);
+        let mut alerts = Vec::new();
+        if due.is_empty() && !node_due {
+            return alerts;
+        }
+        // In the order of the targets (stable output).
+        let due: HashSet<PathBuf> = due.into_iter().collect();
+        let targets: Vec<Target> = self
+            .targets
+            .iter()
+            .filter(|t| due.contains(&t.dir))
+            .cloned()
+            .collect();
+        let stamp = rfc3339(now);
+        for t in targets {
+            self.sample_target(&t, &stamp, &mut alerts);
+        }
+        if node_due {
+            self.node_pressure(&stamp, &mut alerts);
+        }
+        alerts
+    }
+
+    /// Acts on notifications: schedules samples of the cgroups concerned
+    /// (at once, and follow-ups), rediscovers, and returns the alerts of
+    /// the samples due now.
+    pub fn handle(&mut self, wakes: Vec<events::Wake>, now: SystemTime) -> Vec<Alert> {
+        use events::{Level, Source, Wake};
+        let at = Instant::now();
+        let mut rediscover = false;
+        let mut overflow = false;
+        for w in wakes {
+            match w {
+                Wake::Cgroup { dir, source, count } => {
+                    self.metrics.wake(source.label());
+                    let stuck = Duration::from_secs(self.opts.config.stuck_secs)
+                        + Duration::from_millis(250);
+                    let verbose = self.opts.verbose;
+                    let Some(f) = self.follows.get_mut(&dir) else {
+                        continue;
+                    };
+                    if source == Source::Level(Level::Critical) {
+                        f.critical = f.critical.saturating_add(count);
+                    }
+                    let first = f.last_sample.map_or(at, |l| (l + MIN_GAP).max(at));
+                    f.schedule(first);
+                    for d in FOLLOW_UPS {
+                        f.schedule(at + d);
+                    }
+                    if source == Source::Oom {
+                        f.schedule(at + stuck);
+                    }
+                    let quiet = f
+                        .last_wake_log
+                        .iter()
+                        .find(|(s, _)| *s == source)
+                        .is_none_or(|(_, t)| t.elapsed() >= Duration::from_secs(1));
+                    if verbose && quiet {
+                        f.last_wake_log.retain(|(s, _)| *s != source);
+                        f.last_wake_log.push((source, at));
+                        let what = match source {
+                            Source::Oom => "eventfd memory.oom_control".to_string(),
+                            Source::Threshold => {
+                                "eventfd memory.usage_in_bytes threshold".to_string()
+                            }
+                            Source::Level(l) => {
+                                format!("eventfd memory.pressure_level {}", l.as_str())
+                            }
+                            Source::Psi => "PSI trigger".to_string(),
+                            Source::Inotify => "inotify memory.events/cgroup.events".to_string(),
+                        };
+                        let cgroup = self
+                            .targets
+                            .iter()
+                            .find(|t| t.dir == dir)
+                            .map_or_else(|| dir.display().to_string(), |t| t.cgroup.clone());
+                        self.log
+                            .push(format!("woken by {what} for {cgroup} (×{count})"));
+                    }
+                }
+                Wake::NodePressure => {
+                    self.metrics.wake("psi_trigger");
+                    for d in [
+                        Duration::ZERO,
+                        Duration::from_secs(2),
+                        Duration::from_secs(4),
+                    ] {
+                        if self.node_followups.len() < MAX_FOLLOW_UPS {
+                            self.node_followups.push(at + d);
+                        }
+                    }
+                }
+                Wake::Rediscover => {
+                    if !rediscover {
+                        self.metrics.wake("inotify");
+                    }
+                    rediscover = true;
+                }
+                Wake::Overflow => overflow = true,
+            }
+        }
+        if overflow {
+            return self.poll(now);
+        }
+        if rediscover {
+            let new = self.rediscover();
+            for d in new {
+                if let Some(f) = self.follows.get_mut(&d) {
+                    // The baseline now; limits a runtime writes just after
+                    // creating the cgroup are picked up by the follow-ups.
+                    f.schedule(at);
+                    for d in FOLLOW_UPS {
+                        f.schedule(at + d);
+                    }
+                }
+            }
+        }
+        self.sample_due(now)
+    }
+
+    /// Waits up to `timeout` for notifications (sleeps when there is no
+    /// event engine). An engine failure is logged and polling takes over.
+    pub fn wait(&mut self, timeout: Duration) -> Vec<events::Wake> {
+        let Some(e) = self.engine.as_mut() else {
+            std::thread::sleep(timeout);
+            return Vec::new();
+        };
+        match e.wait(timeout) {
+            Ok(w) => w,
+            Err(err) => {
+                self.log.push(format!(
+                    "waiting for notifications failed ({err}): polling every {:?} from now on",
+                    self.opts.interval
+                ));
+                self.engine = None;
+                self.engine_error = Some(format!("epoll_wait: {err}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The startup line: what is followed and how.
+    pub fn summary(&self) -> String {
+        let n = self.targets.len();
+        let mut v1 = 0;
+        let mut v2 = 0;
+        let mut polled = 0;
+        let mut psi_own = 0;
+        let mut level = 0;
+        let mut node = 0;
+        for t in &self.targets {
+            let Some(f) = self.follows.get(&t.dir) else {
+                continue;
+            };
+            match f.mechanism(t.version) {
+                "eventfd" => v1 += 1,
+                "inotify" => v2 += 1,
+                _ => polled += 1,
+            }
+            if f.psi.is_some() {
+                psi_own += 1;
+            } else if f.level {
+                level += 1;
+            } else {
+                node += 1;
+            }
+        }
+        let mut s = format!(
+            "following {n} cgroup{}: {} event-driven (v1 eventfd {v1}, v2 inotify {v2}), {polled} polled only",
+            if n == 1 { "" } else { "s" },
+            v1 + v2
+        );
+        if let Some(e) = &self.engine_error {
+            s.push_str(&format!(" ({e})"));
+        }
+        s.push_str(&format!("; full poll every {:?}", self.opts.interval));
+        if self.opts.discover {
+            match &self.engine {
+                Some(e) if e.dir_error.is_none() => s.push_str(&format!(
+                    "; new cgroups: inotify on {} directories",
+                    e.watched_dirs()
+                )),
+                Some(e) => s.push_str(&format!(
+                    "; new cgroups: inotify on {} directories, the rest at each poll ({})",
+                    e.watched_dirs(),
+                    e.dir_error.as_deref().unwrap_or("")
+                )),
+                None => s.push_str("; new cgroups: at each poll"),
+            }
+        }
+        s.push_str(&match self.opts.pressure {
+            PressureSource::Off => "; pressure: off".to_string(),
+            _ => format!(
+                "; pressure: own PSI {psi_own}, node PSI {node}{}, pressure_level {level}",
+                if self.node_psi.is_none() && node > 0 {
+                    " (unavailable)"
+                } else {
+                    ""
+                }
+            ),
+        });
+        s
     }
 }
 
-/// Runs the watch: polls every `opts.interval` until `stop` is set (or
-/// `opts.rounds` polls), writing each alert as one JSON line to `out`
-/// and flushing after every poll that produced alerts. Returns the number
-/// of alerts written; fails only when `out` cannot be written.
-pub fn watch(mut w: Watcher, out: &mut dyn Write, stop: &AtomicBool) -> std::io::Result<u64> {
+/// Where a watch's output goes.
+pub struct Sinks<'a> {
+    /// Alert JSON lines (flushed after each batch).
+    pub out: &'a mut dyn Write,
+    /// Status lines (the startup summary, `verbose` logging).
+    pub log: &'a mut dyn FnMut(&str),
+    /// Every alert, after it is written (webhooks).
+    pub alert: &'a mut dyn FnMut(&Alert),
+}
+
+fn emit(w: &Watcher, sinks: &mut Sinks<'_>, alerts: &[Alert]) -> std::io::Result<u64> {
+    for a in alerts {
+        w.metrics.alert(a.alert_type);
+    }
+    for a in alerts {
+        let line = serde_json::to_string(a).map_err(std::io::Error::other)?;
+        writeln!(sinks.out, "{line}")?;
+    }
+    if !alerts.is_empty() {
+        sinks.out.flush()?;
+    }
+    for a in alerts {
+        (sinks.alert)(a);
+    }
+    Ok(alerts.len() as u64)
+}
+
+/// Runs the watch until `stop` is set (or `opts.rounds` full polls):
+/// a full poll every `opts.interval`, and between polls, samples of the
+/// cgroups the kernel notifies about. Each alert is one JSON line to
+/// `sinks.out`, flushed per batch. Returns the number of alerts written;
+/// fails only when `sinks.out` cannot be written.
+pub fn run(mut w: Watcher, sinks: &mut Sinks<'_>, stop: &AtomicBool) -> std::io::Result<u64> {
     let mut written = 0u64;
     let mut round = 0u64;
     let interval = w.opts.interval;
+    let mut next_tick = Instant::now();
+    let mut announced = false;
     while !stop.load(Ordering::Relaxed) {
-        let began = Instant::now();
-        let alerts = w.poll(SystemTime::now());
-        for a in &alerts {
-            let line = serde_json::to_string(a).map_err(std::io::Error::other)?;
-            writeln!(out, "{line}")?;
-            written = written.saturating_add(1);
+        let now = Instant::now();
+        let mut polled = false;
+        if now >= next_tick {
+            w.metrics.wake("interval");
+            let alerts = w.poll(SystemTime::now());
+            w.register_pending(REGISTER_BUDGET);
+            polled = true;
+            round = round.saturating_add(1);
+            next_tick += interval;
+            if next_tick <= now {
+                next_tick = now + interval;
+            }
+            for l in w.take_log() {
+                (sinks.log)(&l);
+            }
+            if !announced {
+                (sinks.log)(&w.summary());
+                announced = true;
+            }
+            written = written.saturating_add(emit(&w, sinks, &alerts)?);
         }
-        if !alerts.is_empty() {
-            out.flush()?;
-        }
-        round = round.saturating_add(1);
+        w.metrics.tick(polled);
         if w.opts.rounds.is_some_and(|r| round >= r) {
             break;
         }
-        // Sleep in short steps so a stop request is seen quickly.
-        let due = began + interval;
-        while !stop.load(Ordering::Relaxed) {
-            let now = Instant::now();
-            if now >= due {
-                break;
-            }
-            std::thread::sleep((due - now).min(Duration::from_millis(100)));
+        w.register_pending(REGISTER_BUDGET);
+        let deadline = w.next_due().map_or(next_tick, |d| d.min(next_tick));
+        let cap = if w.registrations_pending() {
+            Duration::from_millis(5)
+        } else {
+            MAX_WAIT
+        };
+        let timeout = deadline.saturating_duration_since(Instant::now()).min(cap);
+        let wakes = w.wait(timeout);
+        let alerts = if wakes.is_empty() {
+            w.sample_due(SystemTime::now())
+        } else {
+            w.handle(wakes, SystemTime::now())
+        };
+        for l in w.take_log() {
+            (sinks.log)(&l);
         }
+        written = written.saturating_add(emit(&w, sinks, &alerts)?);
     }
-    out.flush()?;
+    let owed = w.flush(SystemTime::now());
+    written = written.saturating_add(emit(&w, sinks, &owed)?);
+    sinks.out.flush()?;
     Ok(written)
+}
+
+/// [`run`] with alerts to `out` only.
+pub fn watch(w: Watcher, out: &mut dyn Write, stop: &AtomicBool) -> std::io::Result<u64> {
+    let mut log = |_: &str| {};
+    let mut alert = |_: &Alert| {};
+    run(
+        w,
+        &mut Sinks {
+            out,
+            log: &mut log,
+            alert: &mut alert,
+        },
+        stop,
+    )
 }
 
 #[cfg(test)]
@@ -333,7 +1207,7 @@ mod tests {
         let opts = Options {
             config: Config {
                 near_percent: 0,
-                stuck_secs: 5,
+                ..Config::default()
             },
             discover: false,
             ..Options::default()
@@ -347,5 +1221,71 @@ mod tests {
         };
         let e = Watcher::with_hierarchies(opts, Vec::new()).err().unwrap();
         assert!(e.to_string().contains("/no/such/cgroup"), "{e}");
+    }
+
+    #[test]
+    fn bad_detection_settings_are_refused() {
+        let with = |config: Config| {
+            let opts = Options {
+                config,
+                discover: false,
+                events: false,
+                ..Options::default()
+            };
+            Watcher::with_hierarchies(opts, Vec::new())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let leak = |window, min_slope, min_r2| Config {
+            leak: LeakConfig {
+                window,
+                min_slope,
+                min_r2,
+                ..LeakConfig::default()
+            },
+            ..Config::default()
+        };
+        assert!(with(leak(2, 1.0, 0.5)).contains("leak window 2"));
+        assert!(with(leak(10, f64::NAN, 0.5)).contains("slope"));
+        assert!(with(leak(10, 1.0, 1.5)).contains("R²"));
+        assert_eq!(with(leak(0, 1.0, 0.5)), "", "0 switches leak detection off");
+        let p = Config {
+            pressure_threshold: 101.0,
+            ..Config::default()
+        };
+        assert!(with(p).contains("pressure threshold"));
+    }
+
+    #[test]
+    fn follow_ups_stay_bounded_and_sooner_ones_win() {
+        let mut f = Follow::default();
+        let t0 = Instant::now();
+        for i in 0..100u64 {
+            f.schedule(t0 + Duration::from_millis(1000 + i * 100));
+        }
+        assert_eq!(f.followups.len(), MAX_FOLLOW_UPS);
+        // Close to a pending one: merged.
+        f.schedule(t0 + Duration::from_millis(1010));
+        assert_eq!(f.followups.len(), MAX_FOLLOW_UPS);
+        // A sooner one replaces the latest.
+        f.schedule(t0);
+        assert!(f.followups.contains(&t0));
+        assert_eq!(f.followups.len(), MAX_FOLLOW_UPS);
+        assert!(
+            f.followups
+                .iter()
+                .all(|t| *t <= t0 + Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn pressure_sources_parse() {
+        assert_eq!(PressureSource::parse("AUTO"), Some(PressureSource::Auto));
+        assert_eq!(
+            PressureSource::parse("pressure_level"),
+            Some(PressureSource::Level)
+        );
+        assert_eq!(PressureSource::parse("sometimes"), None);
     }
 }

@@ -10,10 +10,12 @@ const MAX_READ: u64 = 64 * 1024;
 
 /// The figures one poll reads (None where the file is absent or says
 /// `max`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sample {
     /// Seconds since the watch started (a monotonic clock).
     pub at_secs: u64,
+    /// The same instant in milliseconds.
+    pub at_ms: u64,
     /// v1 `memory.usage_in_bytes`, v2 `memory.current`.
     pub usage: u64,
     /// v1 `memory.limit_in_bytes`, v2 `memory.max`.
@@ -36,6 +38,16 @@ pub struct Sample {
     pub under_oom: Option<bool>,
     /// v1 `memory.oom_control` `oom_kill_disable`.
     pub oom_kill_disable: Option<bool>,
+    /// usage − inactive file pages, as kubelet computes it: v1
+    /// `memory.stat` `total_inactive_file` (else `inactive_file`), v2
+    /// `inactive_file`.
+    pub working_set: Option<u64>,
+    /// PSI `some avg10` of the cgroup's own `memory.pressure` (set by the
+    /// watcher when the cgroup has one).
+    pub pressure_avg10: Option<f64>,
+    /// v1 `memory.pressure_level` critical notifications received so far
+    /// (set by the watcher when that is the pressure source).
+    pub pressure_critical: Option<u64>,
 }
 
 /// Why a cgroup could not be sampled.
@@ -87,11 +99,22 @@ fn limit_v1(v: Option<u64>) -> Option<u64> {
     v.filter(|&n| n < V1_UNLIMITED_FLOOR)
 }
 
-/// Reads a cgroup. `Err(Gone::Vanished)` when it disappeared.
-pub fn read(t: &Target, at_secs: u64) -> Result<Sample, Gone> {
+/// The working set from `memory.stat` text and the usage.
+pub fn working_set(stat: &str, usage: u64, version: Version) -> Option<u64> {
+    let inactive = match version {
+        Version::V1 => keyed(stat, "total_inactive_file").or_else(|| keyed(stat, "inactive_file")),
+        Version::V2 => keyed(stat, "inactive_file"),
+    }?;
+    Some(usage.saturating_sub(inactive))
+}
+
+/// Reads a cgroup at `at_ms` milliseconds into the watch.
+/// `Err(Gone::Vanished)` when it disappeared.
+pub fn read(t: &Target, at_ms: u64) -> Result<Sample, Gone> {
     let f = |name: &str| read_small(&t.dir.join(name));
     let mut s = Sample {
-        at_secs,
+        at_secs: at_ms / 1000,
+        at_ms,
         ..Sample::default()
     };
     match t.version {
@@ -113,6 +136,9 @@ pub fn read(t: &Target, at_secs: u64) -> Result<Sample, Gone> {
                 s.under_oom = keyed(&oc, "under_oom").map(|v| v != 0);
                 s.oom_kill_disable = keyed(&oc, "oom_kill_disable").map(|v| v != 0);
             }
+            if let Some(stat) = f("memory.stat")? {
+                s.working_set = working_set(&stat, s.usage, Version::V1);
+            }
         }
         Version::V2 => {
             let Some(usage) = f("memory.current")? else {
@@ -127,6 +153,9 @@ pub fn read(t: &Target, at_secs: u64) -> Result<Sample, Gone> {
                 s.high_events = keyed(&ev, "high");
                 s.oom_events = keyed(&ev, "oom");
                 s.oom_kills = keyed(&ev, "oom_kill");
+            }
+            if let Some(stat) = f("memory.stat")? {
+                s.working_set = working_set(&stat, s.usage, Version::V2);
             }
         }
     }
@@ -150,6 +179,19 @@ mod tests {
     }
 
     #[test]
+    fn working_set_as_kubelet() {
+        let v1 = "cache 10\ninactive_file 4\ntotal_inactive_file 6\n";
+        assert_eq!(working_set(v1, 100, Version::V1), Some(94));
+        assert_eq!(working_set("inactive_file 4\n", 100, Version::V1), Some(96));
+        assert_eq!(working_set(v1, 100, Version::V2), Some(96));
+        assert_eq!(
+            working_set("inactive_file 400\n", 100, Version::V2),
+            Some(0)
+        );
+        assert_eq!(working_set("anon 1\n", 100, Version::V2), None);
+    }
+
+    #[test]
     fn reads_the_v2_fixture() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/v2/sys/fs/cgroup/system.slice/app.service");
@@ -159,9 +201,13 @@ mod tests {
             cgroup: "/system.slice/app.service".into(),
             container_id: None,
         };
-        let s = read(&t, 3).unwrap();
+        let s = read(&t, 3_500).unwrap();
         let text = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
-        assert_eq!(s.at_secs, 3);
+        assert_eq!((s.at_secs, s.at_ms), (3, 3_500));
+        assert_eq!(
+            s.working_set,
+            Some(s.usage - keyed(&text("memory.stat"), "inactive_file").unwrap())
+        );
         assert_eq!(s.usage, number(&text("memory.current")).unwrap());
         assert_eq!(s.limit, number(&text("memory.max")));
         assert_eq!(s.high, number(&text("memory.high")));
