@@ -67,6 +67,14 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
 }
 
 pub fn render(view: &View) -> String {
+    let mut out = Vec::new();
+    write(view, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Streams the report to `w` (a large report never exists twice in
+/// memory).
+pub fn write(view: &View, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let doc = Doc {
         version: VERSION,
         findings: view.findings.iter().map(JsonFinding::from).collect(),
@@ -79,7 +87,6 @@ pub fn render(view: &View) -> String {
         },
         facts: view.report.facts.as_ref(),
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("findings serialize");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }

@@ -154,6 +154,35 @@ pub fn render(format: Format, report: &Report, tty: &TtyOptions) -> String {
     }
 }
 
+/// Renders `report` in `format` into `w`. The `json` format is streamed;
+/// the others are rendered in memory first.
+pub fn render_to(
+    format: Format,
+    report: &Report,
+    tty: &TtyOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if format != Format::Json {
+        return w.write_all(render(format, report, tty).as_bytes());
+    }
+    let sorted = report
+        .findings
+        .is_sorted_by(|a, b| a.sort_key() <= b.sort_key());
+    let findings: std::borrow::Cow<[Finding]> = if sorted {
+        std::borrow::Cow::Borrowed(&report.findings)
+    } else {
+        let mut v = report.findings.clone();
+        sort_findings(&mut v);
+        std::borrow::Cow::Owned(v)
+    };
+    let view = View {
+        findings: &findings,
+        summary: Summary::of(&findings, report.files),
+        report,
+    };
+    json::write(&view, w)
+}
+
 /// A report with its findings sorted.
 pub(crate) struct View<'a> {
     pub findings: &'a [Finding],

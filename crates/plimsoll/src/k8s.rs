@@ -225,6 +225,7 @@ impl ImageFiles for Files<'_> {
 }
 
 pub fn run(args: K8sArgs) -> u8 {
+    crate::lean_allocator();
     let Some(format) = Format::parse(&args.format) else {
         error(format!(
             "unknown format {:?} (one of: {})",
@@ -349,8 +350,12 @@ pub fn run(args: K8sArgs) -> u8 {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color =
         !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal;
-    let text = plimsoll_report::render(format, &report, &TtyOptions { color });
-    if let Err(e) = crate::write_report(args.output.as_deref(), &text) {
+    if let Err(e) = crate::write_rendered(
+        args.output.as_deref(),
+        format,
+        &report,
+        &TtyOptions { color },
+    ) {
         error(e);
         return EXIT_ERROR;
     }

@@ -96,6 +96,39 @@ pub fn write_report(output: Option<&std::path::Path>, text: &str) -> Result<(), 
     }
 }
 
+/// Renders a report straight into `output` or standard output (the JSON
+/// format is streamed, so a large report is never held twice); a closed
+/// pipe is not an error.
+pub fn write_rendered(
+    output: Option<&std::path::Path>,
+    format: plimsoll_report::Format,
+    report: &plimsoll_report::Report,
+    tty: &plimsoll_report::TtyOptions,
+) -> Result<(), String> {
+    use std::io::Write;
+    let result = match output {
+        Some(p) => std::fs::File::create(p)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut f| {
+                plimsoll_report::render_to(format, report, tty, &mut f)?;
+                f.flush()
+            })
+            .map_err(|e| format!("{}: cannot write report: {e}", p.display())),
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match plimsoll_report::render_to(format, report, tty, &mut out)
+                .and_then(|_| out.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write report: {e}"))
+                }
+                _ => Ok(()),
+            }
+        }
+    };
+    result
+}
+
 /// Parses `--failure-threshold`, printing the error when it is unknown.
 pub fn threshold_arg(s: &str) -> Option<plimsoll_core::Threshold> {
     let t = plimsoll_core::Threshold::parse(s);
