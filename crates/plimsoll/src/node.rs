@@ -309,8 +309,7 @@ pub struct WatchArgs {
     #[arg(long)]
     pub all_cgroups: bool,
     /// Seconds between full polls; kernel notifications (v1 eventfd, v2
-    /// inotify, and PSI triggers with --psi-triggers) wake the watch in
-    /// between.
+    /// inotify, PSI triggers) wake the watch in between.
     #[arg(long, value_name = "SECS", default_value = "1")]
     pub interval: f64,
     /// Register no kernel notifications: poll every --interval only.
@@ -340,14 +339,6 @@ pub struct WatchArgs {
     /// node's, else v1 memory.pressure_level), psi, level, off.
     #[arg(long, value_name = "SOURCE", default_value = "auto")]
     pub pressure_source: String,
-    /// Register PSI triggers so that memory pressure wakes the watch
-    /// between polls: writes `some <stall> 10000000` to the cgroup's
-    /// memory.pressure and to /proc/pressure/memory. Off by default: PSI
-    /// `some avg10` is then read at each sample, and the watch writes
-    /// nothing to cgroupfs except v1 event registrations
-    /// (cgroup.event_control).
-    #[arg(long)]
-    pub psi_triggers: bool,
     /// Stop after this many full polls (default: until SIGTERM/SIGINT).
     #[arg(long, value_name = "N")]
     pub rounds: Option<u64>,
@@ -592,7 +583,6 @@ fn watch(args: WatchArgs) -> u8 {
         },
         events: !args.poll_only,
         pressure,
-        psi_triggers: args.psi_triggers,
         verbose: args.verbose,
         ..Options::default()
     };
