@@ -397,6 +397,196 @@ fn oom_kill_arrives_by_eventfd_long_before_the_next_poll() {
     assert_eq!(w.term(), Some(0));
 }
 
+/// `key value` of a v1 memcg's `memory.oom_control`, read from the kernel.
+fn oom_control(dir: &Path, key: &str) -> u64 {
+    std::fs::read_to_string(dir.join("memory.oom_control"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {}/memory.oom_control", dir.display()))
+}
+
+/// A stuck OOM on a real v1 memcg: `oom_kill_disable 1`, then a process
+/// allocating past the 32 MiB limit. The kernel notifies the OOM through
+/// the `memory.oom_control` eventfd but kills nothing: the process waits
+/// under OOM. The watch reports `oom_stuck` at once (the OOM killer is
+/// disabled, so there is nothing to wait --stuck-after for) with the
+/// limit and the usage at it, once per episode, and no `oom_kill`.
+#[test]
+fn oom_stuck_when_the_oom_killer_is_disabled() {
+    let name = format!("plimsoll-cli-stuck-{}", std::process::id());
+    let cgroup = format!("/{name}");
+    let cg = memcg(&name, 32 * MIB);
+    std::fs::write(cg.0.join("memory.oom_control"), "1").unwrap();
+    assert_eq!(oom_control(&cg.0, "oom_kill_disable"), 1);
+    // Polls 30 s apart: the alert must come from the OOM eventfd.
+    let w = Running::spawn(&["--no-discover", "--interval", "30", "--cgroup", &cgroup]);
+    w.started();
+    assert!(w.alerts().is_empty(), "{:?}", w.alerts());
+    let t0 = Instant::now();
+    let hog = Proc(
+        in_cgroups(&[&cg.0], "head -c 128M /dev/zero | tail")
+            .spawn()
+            .unwrap(),
+    );
+    let a = w
+        .wait_alert(Duration::from_secs(10), |a| is(a, "oom_stuck", &cgroup))
+        .unwrap_or_else(|| panic!("no oom_stuck: {:?}\n{}", w.alerts(), w.stderr()));
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // The kernel agrees: under OOM, nothing killed, the hog still there.
+    assert_eq!(oom_control(&cg.0, "under_oom"), 1);
+    assert_eq!(oom_control(&cg.0, "oom_kill"), 0);
+    assert!(
+        std::fs::read_to_string(cg.0.join("cgroup.procs"))
+            .unwrap()
+            .lines()
+            .count()
+            >= 2,
+        "the shell and its pipeline wait under OOM"
+    );
+    assert_eq!(a["threshold_bytes"], 32 * MIB);
+    let usage = a["usage_bytes"].as_u64().unwrap();
+    assert!((31 * MIB..=32 * MIB).contains(&usage), "usage {usage}");
+    let kernel: u64 = std::fs::read_to_string(cg.0.join("memory.usage_in_bytes"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(kernel.abs_diff(usage) <= MIB, "{usage} vs {kernel} now");
+    assert_eq!(a["container_id"], Value::Null);
+    assert_eq!(a["hierarchy"], "v1");
+    assert!(a.get("count").is_none(), "{a}");
+    assert!(
+        a["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{a}"
+    );
+    assert!(
+        w.stderr()
+            .contains(&format!("woken by eventfd memory.oom_control for {cgroup}")),
+        "{}",
+        w.stderr()
+    );
+    // Once per episode: the follow-up samples (0.25, 1 and 3 s after the
+    // notification, and after --stuck-after) add nothing.
+    std::thread::sleep(Duration::from_millis(6_000));
+    let all = w.alerts();
+    assert_eq!(
+        all.iter().filter(|a| is(a, "oom_stuck", &cgroup)).count(),
+        1,
+        "{all:?}"
+    );
+    assert!(!all.iter().any(|a| is(a, "oom_kill", &cgroup)), "{all:?}");
+    assert_eq!(oom_control(&cg.0, "oom_kill"), 0);
+    assert_eq!(w.term(), Some(0));
+    drop(hog);
+    drop(cg);
+}
+
+/// Out of descriptors: under an open-file limit of 400 that the watch may
+/// not raise (CAP_SYS_RESOURCE dropped from the bounding set), the eventfd
+/// registrations stop short of the last 256 descriptors, which stay free
+/// for reading cgroup files. With 150 cgroups, the first get an OOM
+/// eventfd, the last ones none and no usage threshold is registered; those
+/// are polled, every cgroup is still read at every poll, and an OOM kill
+/// in a polled one is reported.
+#[test]
+fn out_of_descriptors_registrations_give_way_to_polling() {
+    const N: usize = 150;
+    let pid = std::process::id();
+    let top = format!("plimsoll-cli-fds-{pid}");
+    let parent = memcg(&top, 1024 * MIB);
+    let kids: Vec<Memcg> = (0..N)
+        .map(|i| memcg(&format!("{top}/c{i:03}"), 32 * MIB))
+        .collect();
+    let mut cmd = Command::new("setpriv");
+    cmd.args([
+        "--bounding-set",
+        "-sys_resource",
+        "prlimit",
+        "--nofile=400:400",
+        "--",
+    ])
+    .arg(env!("CARGO_BIN_EXE_plimsoll"));
+    let mut args = vec![
+        "--no-discover".to_string(),
+        "--interval".into(),
+        "0.5".into(),
+    ];
+    for i in 0..N {
+        args.push("--cgroup".into());
+        args.push(format!("/{top}/c{i:03}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let w = Running::spawn_in(cmd, &args);
+    w.started();
+    let last = format!("/{top}/c{:03}", N - 1);
+    assert!(
+        w.wait_log(
+            &format!("following {last} (v1): polled every"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        w.stderr()
+    );
+    let err = w.stderr();
+    assert!(
+        err.contains("open-file limit 400 reached"),
+        "no registration refused: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "following /{top}/c000 (v1): eventfd memory.oom_control;"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("usage thresholds registered for 0 of {N} cgroups")),
+        "{err}"
+    );
+    let summary = err
+        .lines()
+        .find(|l| l.contains("full poll every"))
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains(&format!("following {N} cgroups: ")),
+        "{summary}"
+    );
+    assert!(!summary.contains(" 0 polled only"), "{summary}");
+    // Every poll still reads all of them.
+    assert!(
+        w.wait_log(
+            &format!("poll 3: sampled {N} of {N} cgroups"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        w.stderr()
+    );
+    let hog = in_cgroups(&[&kids[N - 1].0], "head -c 128M /dev/zero | tail")
+        .status()
+        .unwrap();
+    assert!(!hog.success());
+    let oom = w
+        .wait_alert(Duration::from_secs(5), |a| is(a, "oom_kill", &last))
+        .unwrap_or_else(|| panic!("no oom_kill: {:?}\n{}", w.alerts(), w.stderr()));
+    assert_eq!(oom["threshold_bytes"], 32 * MIB);
+    assert!(
+        !w.stderr()
+            .contains(&format!("woken by eventfd memory.oom_control for {last}")),
+        "{}",
+        w.stderr()
+    );
+    assert!(
+        !w.stderr().contains("Too many open files"),
+        "sampling never ran out of descriptors: {}",
+        w.stderr()
+    );
+    assert_eq!(w.term(), Some(0));
+    drop(kids);
+    drop(parent);
+}
+
 /// As the DaemonSet mounts it: the cgroup tree read-only. The eventfd
 /// registrations fail (EROFS), the cgroup is polled instead, the startup
 /// line says so, and the OOM kill is still reported.
@@ -849,22 +1039,48 @@ fn pressure_high_from_the_cgroups_own_psi() {
     let _ = std::fs::remove_dir(&v2dir);
     std::fs::create_dir(&v2dir).unwrap();
     let mirror = Memcg(v2dir.clone());
-    let w = Running::spawn(&[
-        "--no-discover",
-        "--cgroup",
-        &format!("/{name}"),
-        "--interval",
-        "0.5",
-        "--pressure-threshold",
-        "0.3",
-    ]);
+    // Two watches of the same cgroup: one registers PSI triggers
+    // (--psi-triggers), the other (the default) only reads the cgroup's
+    // memory.pressure at each sample and writes nothing to it.
+    let args = |triggers: bool| {
+        let mut a = vec![
+            "--no-discover".to_string(),
+            "--cgroup".to_string(),
+            format!("/{name}"),
+            "--interval".to_string(),
+            "0.5".to_string(),
+            "--pressure-threshold".to_string(),
+            "0.3".to_string(),
+        ];
+        if triggers {
+            a.push("--psi-triggers".to_string());
+        }
+        a
+    };
+    let spawn = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        Running::spawn(&a)
+    };
+    let w = spawn(args(true));
+    let r = spawn(args(false));
     w.started();
+    r.started();
     let pressure_file = v2dir.join("memory.pressure");
     assert!(
         w.stderr()
-            .contains(&format!("PSI trigger {}", pressure_file.display())),
+            .contains(&format!("PSI trigger {}", pressure_file.display()))
+            && w.stderr().contains("PSI triggers on"),
         "{}",
         w.stderr()
+    );
+    assert!(
+        r.stderr().contains(&format!(
+            "pressure: PSI {} read at each sample",
+            pressure_file.display()
+        )) && r.stderr().contains("PSI triggers off")
+            && !r.stderr().contains("PSI trigger "),
+        "{}",
+        r.stderr()
     );
     // Thrash: a 96 MiB file charged to the 48 MiB memcg, read over and over
     // (its pages are evicted and refaulted: memory stalls).
@@ -881,26 +1097,108 @@ fn pressure_high_from_the_cgroups_own_psi() {
         .spawn()
         .unwrap(),
     );
-    let a = w
-        .wait_alert(Duration::from_secs(30), |a| {
-            is(a, "pressure_high", &format!("/{name}"))
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no pressure_high: {:?}\n{}\n{}",
-                w.alerts(),
-                std::fs::read_to_string(&pressure_file).unwrap_or_default(),
-                w.stderr()
-            )
-        });
-    assert!(a["pressure_avg10"].as_f64().unwrap() > 0.3, "{a}");
-    assert_eq!(a["pressure_threshold"], 0.3);
-    assert_eq!(a["pressure_source"], pressure_file.display().to_string());
-    assert_eq!(a["hierarchy"], "v1");
-    assert_eq!(a["threshold_bytes"], 48 * MIB);
+    for watch in [&w, &r] {
+        let a = watch
+            .wait_alert(Duration::from_secs(30), |a| {
+                is(a, "pressure_high", &format!("/{name}"))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no pressure_high: {:?}\n{}\n{}",
+                    watch.alerts(),
+                    std::fs::read_to_string(&pressure_file).unwrap_or_default(),
+                    watch.stderr()
+                )
+            });
+        assert!(a["pressure_avg10"].as_f64().unwrap() > 0.3, "{a}");
+        assert_eq!(a["pressure_threshold"], 0.3);
+        assert_eq!(a["pressure_source"], pressure_file.display().to_string());
+        assert_eq!(a["hierarchy"], "v1");
+        assert_eq!(a["threshold_bytes"], 48 * MIB);
+    }
+    // Without --psi-triggers nothing but the polls and eventfds wakes it.
+    assert!(
+        !r.stderr().contains("woken by PSI trigger"),
+        "{}",
+        r.stderr()
+    );
     assert_eq!(w.term(), Some(0));
+    assert_eq!(r.term(), Some(0));
     drop(cg);
     drop(mirror);
+}
+
+/// What the watch opens for writing, traced by strace: by default only
+/// `cgroup.event_control` (the v1 event registrations) and its own
+/// --events file; with --psi-triggers also the cgroup's `memory.pressure`.
+#[test]
+fn the_watch_writes_to_cgroupfs_only_to_register_v1_events() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("no strace: skipped");
+        return;
+    }
+    let pid = std::process::id();
+    let name = format!("plimsoll-cli-writes-{pid}");
+    let cg = memcg(&name, 32 * MIB);
+    // A cgroup2 mirror, so that the cgroup has its own memory.pressure.
+    let mirror = cgroup2_mount().map(|v2| {
+        let d = v2.join(&name);
+        let _ = std::fs::remove_dir(&d);
+        std::fs::create_dir(&d).unwrap();
+        Memcg(d)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let opened_for_writing = |extra: &[&str]| -> Vec<String> {
+        let trace = tmp.path().join(format!("trace-{}", extra.len()));
+        let events = tmp.path().join(format!("alerts-{}.jsonl", extra.len()));
+        let o = Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=open,openat,openat2,creat", "-o"])
+            .arg(&trace)
+            .arg(env!("CARGO_BIN_EXE_plimsoll"))
+            .args([
+                "node",
+                "watch",
+                "--rounds",
+                "4",
+                "--interval",
+                "0.2",
+                "--events",
+            ])
+            .arg(&events)
+            .args(["--cgroup", &format!("/{name}")])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&trace).unwrap();
+        assert!(text.contains("memory.usage_in_bytes"), "traced: {text}");
+        text.lines()
+            .filter(|l| {
+                l.contains("O_WRONLY")
+                    || l.contains("O_RDWR")
+                    || l.contains("O_CREAT")
+                    || l.contains("O_TRUNC")
+                    || l.contains("creat(")
+            })
+            .filter_map(|l| Some(l.split('"').nth(1)?.to_string()))
+            .filter(|p| *p != events.display().to_string())
+            .collect()
+    };
+    let default = opened_for_writing(&[]);
+    assert!(!default.is_empty(), "the v1 registrations are traced");
+    for p in &default {
+        assert!(
+            p.ends_with("/cgroup.event_control"),
+            "opened for writing by default: {p} (all: {default:?})"
+        );
+    }
+    if let Some(m) = &mirror {
+        let with = opened_for_writing(&["--psi-triggers"]);
+        let pressure = m.0.join("memory.pressure").display().to_string();
+        assert!(with.contains(&pressure), "{with:?}");
+    }
+    drop(mirror);
+    drop(cg);
 }
 
 #[test]

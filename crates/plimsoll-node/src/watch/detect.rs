@@ -105,6 +105,30 @@ impl Default for Config {
     }
 }
 
+/// One point of a leak window, 8 bytes (a watch of 10,000 cgroups keeps
+/// 600,000 of them): the low 32 bits of the sample's milliseconds (they
+/// wrap every 49 days; a window spans 60 polls) and the working set in
+/// KiB (up to 4 TiB; cgroup memory is counted in pages).
+pub type LeakPoint = (u32, u32);
+
+fn leak_point(at_ms: u64, bytes: u64) -> LeakPoint {
+    (
+        at_ms as u32,
+        u32::try_from(bytes / 1024).unwrap_or(u32::MAX),
+    )
+}
+
+/// The window as (milliseconds, bytes), the newest point at `now_ms`.
+fn leak_points(w: &VecDeque<LeakPoint>, now_ms: u64) -> Vec<(u64, u64)> {
+    let newest = w.back().map_or(0, |p| p.0);
+    w.iter()
+        .map(|&(t, kib)| {
+            let age = u64::from(newest.wrapping_sub(t));
+            (now_ms.saturating_sub(age), u64::from(kib) * 1024)
+        })
+        .collect()
+}
+
 /// What is remembered about a cgroup between samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Track {
@@ -117,8 +141,8 @@ pub struct Track {
     pub stuck_since: Option<(u64, Option<u64>)>,
     /// `oom_stuck` already reported for this episode.
     pub stuck_reported: bool,
-    /// The leak window: (milliseconds, working-set bytes), oldest first.
-    pub leak: VecDeque<(u64, u64)>,
+    /// The leak window, oldest first (see [`LeakPoint`]).
+    pub leak: VecDeque<LeakPoint>,
     /// `leak_suspected` already reported (re-armed when the fit no longer
     /// says leak).
     pub leak_reported: bool,
@@ -419,22 +443,30 @@ fn detect_with(
             stuck_reported = true;
         }
     }
-    // The leak window.
-    let mut window = prev.map(|p| p.leak.clone()).unwrap_or_default();
+    // The leak window: a new one of exactly the size it needs (not a
+    // clone of the previous one grown by a push: with thousands of
+    // cgroups the slack of doubling is megabytes). Off (< 3): empty.
+    let empty = VecDeque::new();
+    let prev_window = prev.map_or(&empty, |p| &p.leak);
+    let mut window = VecDeque::new();
     let mut leak_reported = prev.is_some_and(|p| p.leak_reported);
+    let spaced = |w: &VecDeque<LeakPoint>| {
+        w.back().is_none_or(|&(t, _)| {
+            u64::from((cur.at_ms as u32).wrapping_sub(t)) >= cfg.leak.min_spacing_ms
+        })
+    };
     if cfg.leak.window >= 3
         && let Some(ws) = cur.working_set
+        && spaced(prev_window)
     {
-        let spaced = window
-            .back()
-            .is_none_or(|&(t, _)| cur.at_ms.saturating_sub(t) >= cfg.leak.min_spacing_ms);
-        if spaced {
-            window.push_back((cur.at_ms, ws));
-            while window.len() > cfg.leak.window {
-                window.pop_front();
-            }
-            let slice: Vec<(u64, u64)> = window.iter().copied().collect();
-            match leak(&slice, &cfg.leak) {
+        let keep = prev_window.len().min(cfg.leak.window - 1);
+        window.reserve_exact(keep + 1);
+        window.extend(prev_window.iter().skip(prev_window.len() - keep).copied());
+        window.push_back(leak_point(cur.at_ms, ws));
+        {
+            let points = leak_points(&window, cur.at_ms);
+            let slice: &[(u64, u64)] = &points;
+            match leak(slice, &cfg.leak) {
                 Some(f) if !leak_reported => {
                     push(
                         AlertType::LeakSuspected,
@@ -455,8 +487,9 @@ fn detect_with(
                 None => {}
             }
         }
-    } else if cfg.leak.window < 3 {
-        window.clear();
+    } else if cfg.leak.window >= 3 {
+        window.reserve_exact(prev_window.len());
+        window.extend(prev_window.iter().copied());
     }
     // Pressure: PSI when the sample carries it.
     let (pressure_high, fire) = pressure(
@@ -754,6 +787,21 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn leak_points_are_compact_and_survive_the_millisecond_wrap() {
+        assert_eq!(std::mem::size_of::<LeakPoint>(), 8);
+        // The low 32 bits of the milliseconds wrap inside this window.
+        let start = u64::from(u32::MAX) - 1_500;
+        let want: Vec<(u64, u64)> = (0..5u64)
+            .map(|i| (start + i * 1000, (100 + i) * MIB))
+            .collect();
+        let w: VecDeque<LeakPoint> = want.iter().map(|&(t, b)| leak_point(t, b)).collect();
+        assert_eq!(leak_points(&w, start + 4000), want);
+        // Bytes are kept in KiB (cgroup memory is counted in pages).
+        let odd = leak_point(0, 5 * 1024 + 100);
+        assert_eq!(leak_points(&VecDeque::from([odd]), 0), vec![(0, 5 * 1024)]);
+    }
+
     fn leak_cfg(window: usize) -> LeakConfig {
         LeakConfig {
             window,
@@ -887,6 +935,7 @@ mod tests {
         let t = track.unwrap();
         assert!(!t.leak_reported, "re-armed once flat");
         assert_eq!(t.leak.len(), 10);
+        assert!(t.leak.capacity() <= 10, "no slack: {}", t.leak.capacity());
     }
 
     #[test]

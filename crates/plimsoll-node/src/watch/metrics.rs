@@ -33,6 +33,8 @@ struct State {
     sample_errors: u64,
     webhook: BTreeMap<&'static str, u64>,
     node_pressure: Option<f64>,
+    /// How long the last full poll took.
+    poll_seconds: Option<f64>,
     last_loop: Option<Instant>,
     ready: bool,
 }
@@ -75,6 +77,12 @@ impl Metrics {
     ) {
         let mut s = self.lock();
         s.samples = s.samples.saturating_add(1);
+        // Updated in place: no allocation per sample once a cgroup is known.
+        if let Some(r) = s.rows.get_mut(key) {
+            r.mechanism = mechanism;
+            r.sample.clone_from(sample);
+            return;
+        }
         s.rows.insert(
             key.to_string(),
             Row {
@@ -85,6 +93,11 @@ impl Metrics {
                 sample: sample.clone(),
             },
         );
+    }
+
+    /// A full poll finished after `took`.
+    pub fn poll_done(&self, took: Duration) {
+        self.lock().poll_seconds = Some(took.as_secs_f64());
     }
 
     /// Forgets a cgroup that went away.
@@ -189,6 +202,15 @@ impl Metrics {
             "Cgroup samples that failed for a reason other than the cgroup going away.",
         );
         let _ = writeln!(o, "plimsoll_watch_sample_errors_total {}", s.sample_errors);
+        if let Some(p) = s.poll_seconds {
+            family(
+                &mut o,
+                "plimsoll_watch_poll_duration_seconds",
+                "gauge",
+                "How long the last full poll (rediscovery and a sample of every cgroup) took.",
+            );
+            let _ = writeln!(o, "plimsoll_watch_poll_duration_seconds {p}");
+        }
         family(
             &mut o,
             "plimsoll_alerts_total",

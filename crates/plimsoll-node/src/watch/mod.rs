@@ -4,11 +4,17 @@
 //! Event-driven where the kernel allows, polling as the safety net:
 //! [`events`] registers v1 eventfds (`memory.oom_control`, a
 //! `memory.usage_in_bytes` threshold at the near-limit line,
-//! `memory.pressure_level`), v2 inotify (`memory.events`,
-//! `cgroup.events`), PSI triggers, and inotify on the hierarchy's
+//! `memory.pressure_level` where it is the pressure source), v2 inotify (`memory.events`,
+//! `cgroup.events`), PSI triggers when asked for
+//! ([`Options::psi_triggers`]), and inotify on the hierarchy's
 //! directories; each notification samples its cgroup at once (and again
 //! shortly after, as counters settle), and every `--interval` everything
 //! is rediscovered and sampled anyway.
+//!
+//! The watch writes to cgroupfs only to register v1 notifications
+//! (`cgroup.event_control`). PSI triggers are a write too (to a cgroup's
+//! `memory.pressure` or `/proc/pressure/memory`), so they are opt-in;
+//! without them PSI `some avg10` is read at each sample.
 //!
 //! Flow: [`discover`] (which cgroups) → [`sample::read`] (one reading) →
 //! [`detect::detect`] (a pure function of the previous state, the sample
@@ -40,6 +46,10 @@ use std::time::{Duration, Instant, SystemTime};
 /// Most cgroups followed at once (memory stays bounded).
 pub const MAX_CGROUPS: usize = 10_000;
 
+/// With inotify on every directory walked, a full poll walks the
+/// hierarchies once in this many polls.
+pub const WALK_EVERY: u32 = 10;
+
 /// Least time between two event-driven samples of one cgroup.
 const MIN_GAP: Duration = Duration::from_millis(50);
 /// Follow-up samples after a notification: counters the kernel updates
@@ -53,8 +63,13 @@ const FOLLOW_UPS: [Duration; 3] = [
 const MAX_FOLLOW_UPS: usize = 16;
 /// Longest single wait (a stop request is seen this quickly).
 const MAX_WAIT: Duration = Duration::from_millis(100);
-/// Time per loop turn spent registering v1 usage thresholds.
+/// Time per loop turn spent registering v1 usage thresholds (a batch
+/// under way is finished).
 const REGISTER_BUDGET: Duration = Duration::from_millis(50);
+/// v1 usage thresholds registered at once: four per writing thread
+/// ([`events::REGISTER_THREADS`]), about 50 ms of the kernel's RCU grace
+/// periods.
+const REGISTER_BATCH: usize = 4 * events::REGISTER_THREADS;
 
 /// Where `pressure_high` comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +120,11 @@ pub struct Options {
     /// Register kernel notifications (false: poll only).
     pub events: bool,
     pub pressure: PressureSource,
+    /// Register PSI triggers (a write of `some <stall> <window>` to the
+    /// pressure file) so that pressure wakes the watch between polls.
+    /// Off: PSI is only read, at each sample, and nothing but v1 event
+    /// registration is written to cgroupfs.
+    pub psi_triggers: bool,
     /// Log each cgroup's mechanisms and every wake-up.
     pub verbose: bool,
 }
@@ -122,6 +142,7 @@ impl Default for Options {
             max_cgroups: MAX_CGROUPS,
             events: true,
             pressure: PressureSource::Auto,
+            psi_triggers: false,
             verbose: false,
         }
     }
@@ -197,6 +218,8 @@ struct Follow {
     announced: bool,
     /// A usage threshold waiting to be registered (None inside: none).
     threshold_want: Option<Option<u64>>,
+    /// The last rediscovery walk that passed it.
+    walked: u64,
 }
 
 impl Follow {
@@ -249,7 +272,9 @@ pub struct Watcher {
     opts: Options,
     hierarchies: Vec<Hierarchy>,
     targets: Vec<Target>,
-    tracks: HashMap<PathBuf, Track>,
+    /// Boxed: a Track is ~370 bytes, and a map's spare slots would hold
+    /// them inline (2 MiB at 10,000 cgroups).
+    tracks: HashMap<PathBuf, Box<Track>>,
     follows: HashMap<PathBuf, Follow>,
     started: Instant,
     /// Sampling failures other than vanishing, last full poll (file: error).
@@ -265,6 +290,38 @@ pub struct Watcher {
     log: Vec<String>,
     /// Cgroups whose usage threshold is to be (re-)registered.
     pending: std::collections::VecDeque<PathBuf>,
+    last_poll: Option<PollStats>,
+    /// Discovery found more cgroups than the cap (logged once).
+    capped: bool,
+    /// The current backlog of threshold registrations.
+    backlog: Option<Backlog>,
+    backlog_reported: bool,
+    /// The next full poll walks the hierarchies (else it may rely on
+    /// inotify, see [`WALK_EVERY`]).
+    walk_due: bool,
+    polls_since_walk: u32,
+    /// Rediscovery walks done.
+    walks: u64,
+}
+
+/// A run of usage-threshold registrations, for the log.
+#[derive(Debug, Clone)]
+struct Backlog {
+    since: Instant,
+    registered: usize,
+    refused: usize,
+    first_error: Option<String>,
+}
+
+/// What one full poll did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollStats {
+    /// Cgroups read successfully.
+    pub sampled: usize,
+    /// Cgroups followed after the poll.
+    pub followed: usize,
+    /// Rediscovery, sampling and detection.
+    pub took: Duration,
 }
 
 impl Watcher {
@@ -317,7 +374,10 @@ impl Watcher {
             )));
         }
         let (engine, engine_error) = if opts.events {
-            sys::raise_nofile_limit();
+            // Up to five descriptors per cgroup (v1: OOM, two pressure
+            // levels, the usage threshold, a PSI trigger), and a reserve.
+            let cap = opts.max_cgroups.min(MAX_CGROUPS) as u64;
+            sys::raise_nofile_limit(cap * 5 + 1024);
             match events::Engine::new() {
                 Ok(e) => (Some(e), None),
                 Err(e) => (None, Some(format!("epoll_create1: {e}"))),
@@ -350,6 +410,13 @@ impl Watcher {
             metrics,
             log: Vec::new(),
             pending: std::collections::VecDeque::new(),
+            last_poll: None,
+            capped: false,
+            backlog: None,
+            backlog_reported: false,
+            walk_due: true,
+            polls_since_walk: 0,
+            walks: 0,
         };
         w.targets = w.resolve()?;
         Ok(w)
@@ -370,11 +437,12 @@ impl Watcher {
             }
         }
         if self.opts.discover {
-            for t in discover::discover(&self.walked(), self.opts.all, cap) {
-                if !out.iter().any(|o| o.dir == t.dir) {
-                    out.push(t);
-                }
-            }
+            let explicit: HashSet<PathBuf> = out.iter().map(|t| t.dir.clone()).collect();
+            out.extend(
+                discover::discover(&self.walked(), self.opts.all, cap)
+                    .into_iter()
+                    .filter(|t| !explicit.contains(&t.dir)),
+            );
         }
         out.truncate(cap);
         Ok(out)
@@ -422,23 +490,34 @@ impl Watcher {
     fn rediscover(&mut self) -> Vec<PathBuf> {
         if self.opts.discover {
             let cap = self.opts.max_cgroups.min(MAX_CGROUPS);
-            let mut next: Vec<Target> = self
-                .targets
-                .iter()
-                .filter(|t| self.is_explicit(t))
-                .cloned()
-                .collect();
+            // Followed cgroups the walk passes are marked with this walk's
+            // number instead of being listed again.
+            self.walks = self.walks.wrapping_add(1);
+            let mark = self.walks;
             let walked = self.walked();
             let mut found = Vec::new();
             // A directory created between the walk listing its parent and
             // the watch on it being added is seen by walking again.
             for _ in 0..3 {
-                let (f, dirs) = discover::walk(&walked, self.opts.all, cap);
+                let follows = &mut self.follows;
+                // One more than the cap: whether some are left out.
+                let (f, dirs) = discover::walk_with(
+                    &walked,
+                    self.opts.all,
+                    cap.saturating_add(1),
+                    &mut |p: &Path| match follows.get_mut(p) {
+                        Some(f) => {
+                            f.walked = mark;
+                            true
+                        }
+                        None => false,
+                    },
+                );
                 found = f;
                 let Some(e) = self.engine.as_mut() else {
                     break;
                 };
-                let keep: HashSet<PathBuf> = dirs.iter().cloned().collect();
+                let keep: HashSet<&Path> = dirs.iter().map(PathBuf::as_path).collect();
                 e.retain_dirs(&|p: &Path| keep.contains(p));
                 let mut added = false;
                 for d in &dirs {
@@ -452,23 +531,57 @@ impl Watcher {
                     break;
                 }
             }
-            for t in found {
-                if !next.iter().any(|o| o.dir == t.dir) {
+            // Still there: the explicit cgroups and the followed ones the
+            // walk passed, in their order; then the new ones. Targets not
+            // followed yet (the first poll's) are found again if present.
+            let old = std::mem::take(&mut self.targets);
+            let mut next = Vec::with_capacity(old.len() + found.len());
+            let mut gone = Vec::new();
+            for t in old {
+                let walked_past = self.follows.get(&t.dir).map(|f| f.walked == mark);
+                if self.is_explicit(&t) || walked_past == Some(true) {
                     next.push(t);
+                } else if walked_past == Some(false) {
+                    gone.push(t);
                 }
             }
-            next.truncate(cap);
-            let keep: HashSet<PathBuf> = next.iter().map(|t| t.dir.clone()).collect();
-            let gone: Vec<PathBuf> = self
-                .targets
-                .iter()
-                .filter(|t| !keep.contains(&t.dir))
-                .map(|t| t.dir.clone())
-                .collect();
-            for d in gone {
-                self.forget(&d);
+            if next.is_empty() {
+                next = found;
+            } else {
+                let present: HashSet<PathBuf> = next.iter().map(|t| t.dir.clone()).collect();
+                next.extend(found.into_iter().filter(|t| !present.contains(&t.dir)));
+            }
+            if next.len() > cap {
+                next.truncate(cap);
+                if !self.capped {
+                    self.capped = true;
+                    self.log.push(format!(
+                        "warning: more than {cap} memory cgroups found: following {cap} of them (the most one watch follows), the others are not watched"
+                    ));
+                }
             }
             self.targets = next;
+            for t in gone {
+                self.unfollow(&t.dir);
+                if self.opts.verbose {
+                    self.log
+                        .push(format!("no longer following {} (gone)", t.cgroup));
+                }
+            }
+            // Followed cgroups cut by the cap (none unless the cap moved).
+            if self.follows.len() > self.targets.len() {
+                let keep: HashSet<&Path> = self.targets.iter().map(|t| t.dir.as_path()).collect();
+                let extra: Vec<PathBuf> = self
+                    .follows
+                    .keys()
+                    .filter(|d| !keep.contains(d.as_path()))
+                    .cloned()
+                    .collect();
+                drop(keep);
+                for d in extra {
+                    self.unfollow(&d);
+                }
+            }
         }
         let new: Vec<Target> = self
             .targets
@@ -476,6 +589,10 @@ impl Watcher {
             .filter(|t| !self.follows.contains_key(&t.dir))
             .cloned()
             .collect();
+        // Room for them at once: growing a map step by step keeps the old
+        // and the new table alive at each step (megabytes at 10,000).
+        self.follows.reserve(new.len());
+        self.tracks.reserve(new.len());
         for t in &new {
             self.follow(t);
         }
@@ -498,9 +615,18 @@ impl Watcher {
                 _ => false,
             };
         let trigger = psi::trigger(self.opts.config.pressure_threshold);
+        let triggers = self.opts.psi_triggers;
         if let Some(e) = self.engine.as_mut() {
-            let psi = f.psi.as_deref().map(|p| (p, trigger.as_str()));
-            f.mech = e.follow(t, p != PressureSource::Off, psi);
+            let psi = f
+                .psi
+                .as_deref()
+                .filter(|_| triggers)
+                .map(|p| (p, trigger.as_str()));
+            // pressure_level eventfds only where they are the pressure
+            // source: two descriptors per cgroup that a node with
+            // thousands of cgroups needs for the OOM and usage-threshold
+            // eventfds.
+            f.mech = e.follow(t, f.level, psi);
         }
         self.follows.insert(t.dir.clone(), f);
     }
@@ -510,13 +636,19 @@ impl Watcher {
         let p = self.opts.pressure;
         let pressure = match (&f.psi, f.level, p) {
             (_, _, PressureSource::Off) => "pressure: off".to_string(),
-            (Some(path), _, _) => format!("pressure: PSI {}", path.display()),
+            (Some(path), _, _) if self.opts.psi_triggers => {
+                format!("pressure: PSI {}", path.display())
+            }
+            (Some(path), _, _) => format!("pressure: PSI {} read at each sample", path.display()),
             (None, true, _) => "pressure: memory.pressure_level critical events".to_string(),
             (None, false, PressureSource::Level) => {
                 "pressure: none (no memory.pressure_level on this cgroup)".to_string()
             }
             (None, false, _) => match &self.node_psi {
-                Some(n) => format!("pressure: node-wide PSI {}", n.display()),
+                Some(n) if self.opts.psi_triggers => {
+                    format!("pressure: node-wide PSI {}", n.display())
+                }
+                Some(n) => format!("pressure: node-wide PSI {} read at each poll", n.display()),
                 None => "pressure: none available".to_string(),
             },
         };
@@ -552,15 +684,22 @@ impl Watcher {
         line
     }
 
-    /// Stops following a cgroup (it went away or is no longer found).
-    fn forget(&mut self, dir: &Path) {
+    /// Drops a cgroup's registrations and state (not its target).
+    fn unfollow(&mut self, dir: &Path) {
         if let Some(e) = self.engine.as_mut() {
             e.unfollow(dir);
         }
         self.follows.remove(dir);
         self.tracks.remove(dir);
-        self.pending.retain(|d| d != dir);
+        if !self.pending.is_empty() {
+            self.pending.retain(|d| d != dir);
+        }
         self.metrics.forget(&dir.to_string_lossy());
+    }
+
+    /// Stops following a cgroup (it went away or is no longer found).
+    fn forget(&mut self, dir: &Path) {
+        self.unfollow(dir);
         if let Some(i) = self.targets.iter().position(|t| t.dir == dir) {
             let t = self.targets.remove(i);
             if self.opts.verbose {
@@ -574,8 +713,9 @@ impl Watcher {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Samples one cgroup and runs detection on it.
-    fn sample_target(&mut self, t: &Target, stamp: &str, alerts: &mut Vec<Alert>) {
+    /// Samples one cgroup and runs detection on it; false when it could
+    /// not be read (gone, or a read error).
+    fn sample_target(&mut self, t: &Target, stamp: &str, alerts: &mut Vec<Alert>) -> bool {
         let dir = t.dir.as_path();
         if !self.follows.contains_key(dir) {
             self.follow(t);
@@ -585,16 +725,16 @@ impl Watcher {
             Ok(s) => s,
             Err(sample::Gone::Vanished) => {
                 self.forget(dir);
-                return;
+                return false;
             }
             Err(sample::Gone::Failed(e)) => {
                 self.errors.push(e);
                 self.metrics.sample_error();
-                return;
+                return false;
             }
         };
         let Some(f) = self.follows.get_mut(dir) else {
-            return;
+            return false;
         };
         f.last_sample = Some(Instant::now());
         if let Some(p) = &f.psi {
@@ -605,7 +745,7 @@ impl Watcher {
         }
         let psi_source = f.psi.as_ref().map(|p| p.display().to_string());
         let mechanism = f.mechanism(t.version);
-        let (track, found) = detect(self.tracks.get(dir), &s, &self.opts.config);
+        let (track, found) = detect(self.tracks.get(dir).map(|t| &**t), &s, &self.opts.config);
         for d in found {
             let mut extra = d.extra;
             if d.alert_type == AlertType::PressureHigh {
@@ -627,7 +767,12 @@ impl Watcher {
                 extra,
             });
         }
-        self.tracks.insert(dir.to_path_buf(), track);
+        match self.tracks.get_mut(dir) {
+            Some(t) => **t = track,
+            None => {
+                self.tracks.insert(dir.to_path_buf(), Box::new(track));
+            }
+        }
         self.metrics.cgroup(
             &dir.to_string_lossy(),
             &t.cgroup,
@@ -654,10 +799,11 @@ impl Watcher {
                     self.pending.push_back(dir.to_path_buf());
                 }
                 f.threshold_want = Some(want);
-                return;
+                return true;
             }
         }
         self.announce(t);
+        true
     }
 
     /// Logs how a cgroup is watched, once (`verbose`).
@@ -681,51 +827,124 @@ impl Watcher {
 
     /// Registers queued v1 usage thresholds for up to `budget`.
     pub fn register_pending(&mut self, budget: Duration) {
-        let until = Instant::now() + budget;
-        while Instant::now() < until {
-            let Some(dir) = self.pending.pop_front() else {
-                break;
-            };
-            let Some(t) = self.targets.iter().find(|t| t.dir == dir).cloned() else {
-                continue;
-            };
-            let Some(want) = self
-                .follows
-                .get_mut(&dir)
-                .and_then(|f| f.threshold_want.take())
-            else {
-                continue;
-            };
-            let Some(e) = self.engine.as_mut() else {
+        if self.pending.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let until = started + budget;
+        self.backlog.get_or_insert(Backlog {
+            since: started,
+            registered: 0,
+            refused: 0,
+            first_error: None,
+        });
+        while Instant::now() < until && !self.pending.is_empty() {
+            if self.engine.is_none() {
                 self.pending.clear();
                 break;
+            }
+            // A batch of the queued cgroups still followed (one pass over
+            // the targets per batch, not one per cgroup).
+            let mut dirs: HashSet<PathBuf> = HashSet::new();
+            while dirs.len() < REGISTER_BATCH {
+                let Some(dir) = self.pending.pop_front() else {
+                    break;
+                };
+                dirs.insert(dir);
+            }
+            let batch: Vec<Target> = self
+                .targets
+                .iter()
+                .filter(|t| dirs.contains(&t.dir))
+                .cloned()
+                .collect();
+            let mut items = Vec::with_capacity(batch.len());
+            let mut wants = HashMap::with_capacity(batch.len());
+            for t in &batch {
+                if let Some(want) = self
+                    .follows
+                    .get_mut(&t.dir)
+                    .and_then(|f| f.threshold_want.take())
+                {
+                    items.push((t.dir.clone(), want));
+                    wants.insert(t.dir.clone(), want);
+                }
+            }
+            let Some(e) = self.engine.as_mut() else {
+                break;
             };
-            let r = e.set_threshold(&dir, want);
-            let Some(f) = self.follows.get_mut(&dir) else {
-                continue;
-            };
-            let line = match r {
-                Ok(line) => {
-                    f.threshold_failed = None;
-                    let m = "eventfd memory.usage_in_bytes threshold";
-                    f.mech.registered.retain(|r| !r.starts_with(m));
-                    if want.is_some() {
-                        f.mech.registered.push(line.clone());
+            let results = e.set_thresholds(items);
+            if let Some(b) = self.backlog.as_mut() {
+                for (_, r) in &results {
+                    match r {
+                        Ok(_) => b.registered += 1,
+                        Err(e) => {
+                            b.refused += 1;
+                            if b.first_error.is_none() {
+                                b.first_error = Some(e.clone());
+                            }
+                        }
                     }
-                    line
                 }
-                Err(why) => {
-                    f.threshold_failed = Some(want);
-                    f.mech.failed.push(why.clone());
-                    format!("could not register {why}")
+            }
+            for (dir, r) in results {
+                let (Some(t), Some(want)) = (
+                    batch.iter().find(|t| t.dir == dir),
+                    wants.get(&dir).copied(),
+                ) else {
+                    continue;
+                };
+                let Some(f) = self.follows.get_mut(&dir) else {
+                    continue;
+                };
+                let line = match r {
+                    Ok(line) => {
+                        f.threshold_failed = None;
+                        let m = "eventfd memory.usage_in_bytes threshold";
+                        f.mech.registered.retain(|r| !r.starts_with(m));
+                        if want.is_some() {
+                            f.mech.registered.push(line.clone());
+                        }
+                        line
+                    }
+                    Err(why) => {
+                        f.threshold_failed = Some(want);
+                        f.mech.failed.push(why.clone());
+                        format!("could not register {why}")
+                    }
+                };
+                if f.announced {
+                    if self.opts.verbose {
+                        self.log.push(format!("{}: {line}", t.cgroup));
+                    }
+                } else {
+                    self.announce(t);
                 }
-            };
-            if f.announced {
-                if self.opts.verbose {
-                    self.log.push(format!("{}: {line}", t.cgroup));
+            }
+        }
+        if self.pending.is_empty()
+            && let Some(b) = self.backlog.take()
+        {
+            // The first backlog (startup) is always reported: with
+            // thousands of v1 cgroups it takes a while, the kernel
+            // waiting for an RCU grace period at each registration.
+            let first = !self.backlog_reported;
+            self.backlog_reported = true;
+            let n = b.registered + b.refused;
+            if n > 0 && (first || self.opts.verbose) {
+                let mut line = format!(
+                    "usage thresholds registered for {} of {n} cgroup{} in {:.1} s",
+                    b.registered,
+                    if n == 1 { "" } else { "s" },
+                    b.since.elapsed().as_secs_f64()
+                );
+                if let Some(e) = &b.first_error {
+                    line.push_str(&format!(
+                        "; {} refused ({e}): their near-limit crossings are seen by polling",
+                        b.refused
+                    ));
                 }
-            } else {
-                self.announce(&t);
+                self.log.push(line);
             }
         }
     }
@@ -740,21 +959,28 @@ impl Watcher {
             self.metrics.node_pressure(None);
             return;
         }
-        if self.node_trigger.is_none()
-            && let Some(e) = self.engine.as_mut()
-        {
-            let r = e.node_pressure(&path, &psi::trigger(self.opts.config.pressure_threshold));
-            if self.opts.verbose {
-                self.log.push(match &r {
-                    Ok(()) => format!(
-                        "node-wide pressure: PSI trigger {} ({})",
-                        path.display(),
-                        psi::trigger(self.opts.config.pressure_threshold)
-                    ),
-                    Err(e) => format!("node-wide pressure: polled ({e})"),
-                });
+        if self.node_trigger.is_none() {
+            let trigger = psi::trigger(self.opts.config.pressure_threshold);
+            let r = match (self.opts.psi_triggers, self.engine.as_mut()) {
+                (true, Some(e)) => Some(e.node_pressure(&path, &trigger)),
+                (true, None) => None,
+                (false, _) => Some(Err("no PSI trigger without --psi-triggers".to_string())),
+            };
+            if let Some(r) = r {
+                if self.opts.verbose {
+                    self.log.push(match &r {
+                        Ok(()) => format!(
+                            "node-wide pressure: PSI trigger {} ({trigger})",
+                            path.display()
+                        ),
+                        Err(e) => format!(
+                            "node-wide pressure: {} read at each poll ({e})",
+                            path.display()
+                        ),
+                    });
+                }
+                self.node_trigger = Some(r);
             }
-            self.node_trigger = Some(r);
         }
         let avg = psi::read(&path).map(|p| p.some.avg10);
         self.metrics.node_pressure(avg);
@@ -799,15 +1025,56 @@ impl Watcher {
     /// dropped), samples every cgroup and returns the alerts, stamped
     /// `now`.
     pub fn poll(&mut self, now: SystemTime) -> Vec<Alert> {
-        self.rediscover();
+        let t0 = Instant::now();
+        // inotify on every directory walked reports cgroups coming and
+        // going between polls; the walk is then only a safety net, run
+        // every WALK_EVERY polls (a tenth of a poll's time saved).
+        let covered = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.inotify_error.is_none() && e.dir_error.is_none());
+        if self.walk_due || !covered || self.polls_since_walk + 1 >= WALK_EVERY {
+            self.rediscover();
+            self.walk_due = false;
+            self.polls_since_walk = 0;
+        } else {
+            self.polls_since_walk += 1;
+        }
         let stamp = rfc3339(now);
         let mut alerts = Vec::new();
         self.errors.clear();
-        for t in self.targets.clone() {
-            self.sample_target(&t, &stamp, &mut alerts);
+        // Sampled in place (no copy of the list): a cgroup that vanished
+        // is forgotten by sampling and left out of the list put back.
+        let targets = std::mem::take(&mut self.targets);
+        let mut kept = Vec::with_capacity(targets.len());
+        let mut sampled = 0;
+        for t in targets {
+            if self.sample_target(&t, &stamp, &mut alerts) {
+                sampled += 1;
+                kept.push(t);
+            } else if self.follows.contains_key(&t.dir) {
+                // A read error: still followed.
+                kept.push(t);
+            } else if self.opts.verbose {
+                self.log
+                    .push(format!("no longer following {} (gone)", t.cgroup));
+            }
         }
+        self.targets = kept;
         self.node_pressure(&stamp, &mut alerts);
+        let took = t0.elapsed();
+        self.last_poll = Some(PollStats {
+            sampled,
+            followed: self.targets.len(),
+            took,
+        });
+        self.metrics.poll_done(took);
         alerts
+    }
+
+    /// What the last full poll did.
+    pub fn last_poll(&self) -> Option<PollStats> {
+        self.last_poll
     }
 
     /// The alerts still owed when the watch stops (counter rises that
@@ -820,7 +1087,7 @@ impl Watcher {
                 continue;
             };
             let (next, found) = detect::flush(track, &self.opts.config);
-            *track = next;
+            **track = next;
             for d in found {
                 alerts.push(Alert {
                     alert_type: d.alert_type,
@@ -961,6 +1228,7 @@ impl Watcher {
             }
         }
         if overflow {
+            self.walk_due = true;
             return self.poll(now);
         }
         if rediscover {
@@ -1052,11 +1320,16 @@ impl Watcher {
         s.push_str(&match self.opts.pressure {
             PressureSource::Off => "; pressure: off".to_string(),
             _ => format!(
-                "; pressure: own PSI {psi_own}, node PSI {node}{}, pressure_level {level}",
+                "; pressure: own PSI {psi_own}, node PSI {node}{}, pressure_level {level}, PSI triggers {}",
                 if self.node_psi.is_none() && node > 0 {
                     " (unavailable)"
                 } else {
                     ""
+                },
+                if self.opts.psi_triggers {
+                    "on"
+                } else {
+                    "off (PSI read at each sample)"
                 }
             ),
         });
@@ -1102,12 +1375,35 @@ pub fn run(mut w: Watcher, sinks: &mut Sinks<'_>, stop: &AtomicBool) -> std::io:
     let interval = w.opts.interval;
     let mut next_tick = Instant::now();
     let mut announced = false;
+    let mut last_slow: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let mut polled = false;
         if now >= next_tick {
             w.metrics.wake("interval");
             let alerts = w.poll(SystemTime::now());
+            if let Some(p) = w.last_poll() {
+                if w.opts.verbose {
+                    w.log.push(format!(
+                        "poll {}: sampled {} of {} cgroups in {:.1} ms",
+                        round + 1,
+                        p.sampled,
+                        p.followed,
+                        p.took.as_secs_f64() * 1000.0
+                    ));
+                }
+                if p.took > interval
+                    && last_slow.is_none_or(|t: Instant| t.elapsed() >= Duration::from_secs(60))
+                {
+                    last_slow = Some(Instant::now());
+                    w.log.push(format!(
+                        "warning: a full poll of {} cgroups took {:.2} s, longer than the --interval of {:.2} s: polls run back to back",
+                        p.followed,
+                        p.took.as_secs_f64(),
+                        interval.as_secs_f64()
+                    ));
+                }
+            }
             w.register_pending(REGISTER_BUDGET);
             polled = true;
             round = round.saturating_add(1);

@@ -74,7 +74,10 @@ fn read_small(path: &Path) -> Result<Option<String>, Gone> {
         }
         Err(e) => return Err(Gone::Failed(format!("{}: {e}", path.display()))),
     };
-    let mut buf = Vec::new();
+    // Room for the whole file at once (memory.stat, the largest read
+    // here, is 1 to 2 KiB): one read and the one that finds the end,
+    // where an empty buffer would grow through several small reads.
+    let mut buf = Vec::with_capacity(8192);
     match f.take(MAX_READ).read_to_end(&mut buf) {
         Ok(_) => Ok(Some(String::from_utf8_lossy(&buf).into_owned())),
         Err(e) if vanished(&e) => Err(Gone::Vanished),

@@ -262,9 +262,12 @@ impl Epoll {
     }
 }
 
-/// Raises the soft open-file limit to the hard one (each v1 cgroup holds
-/// up to four eventfds). Returns the soft limit in force afterwards.
-pub fn raise_nofile_limit() -> u64 {
+/// Raises the open-file limit for `want` descriptors (each v1 cgroup
+/// holds up to four eventfds, five with a PSI trigger): the hard limit
+/// too when the process may (CAP_SYS_RESOURCE; never above the kernel's
+/// `fs.nr_open`), else the soft limit to the hard one. Returns the soft
+/// limit in force afterwards.
+pub fn raise_nofile_limit(want: u64) -> u64 {
     let mut r = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -273,14 +276,35 @@ pub fn raise_nofile_limit() -> u64 {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } != 0 {
         return 1024;
     }
+    if r.rlim_cur >= want {
+        return r.rlim_cur;
+    }
+    if want > r.rlim_max {
+        let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(1024 * 1024);
+        let n = want.min(nr_open);
+        if n > r.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: n,
+                rlim_max: n,
+            };
+            // SAFETY: `raised` is a valid rlimit. Without the capability
+            // the call fails (EPERM) and changes nothing.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+                return n;
+            }
+        }
+    }
     if r.rlim_cur < r.rlim_max {
-        let want = libc::rlimit {
+        let soft = libc::rlimit {
             rlim_cur: r.rlim_max,
             rlim_max: r.rlim_max,
         };
-        // SAFETY: `want` is a valid rlimit.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &want) } == 0 {
-            return want.rlim_max;
+        // SAFETY: `soft` is a valid rlimit.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &soft) } == 0 {
+            return soft.rlim_max;
         }
     }
     r.rlim_cur
