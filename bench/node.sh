@@ -27,7 +27,10 @@
 # Usage: bench/node.sh [-o FILE] [--no-build]
 # Environment:
 #   PLIMSOLL_BIN   plimsoll binary to measure (default: cargo build --release)
-#   CGROUPS (1000), SECONDS_MEASURED (60), KILLS (12), INTERVAL (1)
+#   CGROUPS (1000), SECONDS_MEASURED (60), KILLS (12), INTERVAL (1),
+#   COMPARE_SECONDS (30): then, for comparison, the same cgroups watched
+#   with --full-every 1 (every poll reads every file of every cgroup), no
+#   kills, CPU only (0: skipped)
 #   QUIET_BUDGET (600): seconds to wait at most for a quiet machine first
 set -euo pipefail
 
@@ -50,6 +53,7 @@ case "$report_file" in /*) ;; *) report_file=$(pwd)/$report_file ;; esac
 
 CGROUPS=${CGROUPS:-1000}
 SECONDS_MEASURED=${SECONDS_MEASURED:-60}
+COMPARE_SECONDS=${COMPARE_SECONDS:-30}
 KILLS=${KILLS:-12}
 INTERVAL=${INTERVAL:-1}
 QUIET_BUDGET=${QUIET_BUDGET:-600}
@@ -124,7 +128,7 @@ log "waited ${waited} s for a quiet machine"
 
 # --- the run -----------------------------------------------------------------
 export B_PLIMSOLL=$PLIMSOLL B_PARENT=$parent B_WORK=$work B_CGROUPS=$CGROUPS \
-  B_SECONDS=$SECONDS_MEASURED B_KILLS=$KILLS B_INTERVAL=$INTERVAL B_WAITED=$waited \
+  B_SECONDS=$SECONDS_MEASURED B_COMPARE=$COMPARE_SECONDS B_KILLS=$KILLS B_INTERVAL=$INTERVAL B_WAITED=$waited \
   B_QUIET=$quiet
 python3 - > "$work/result.json" <<'PY'
 import ctypes, json, os, re, select, signal, statistics, subprocess, sys, time
@@ -133,6 +137,7 @@ E = os.environ
 PLIMSOLL, PARENT, WORK = E["B_PLIMSOLL"], E["B_PARENT"], E["B_WORK"]
 N, SECONDS, KILLS = int(E["B_CGROUPS"]), float(E["B_SECONDS"]), int(E["B_KILLS"])
 INTERVAL = E["B_INTERVAL"]
+COMPARE = float(E["B_COMPARE"])
 LIMIT = 64 << 20
 TICK = os.sysconf("SC_CLK_TCK")
 pid = os.getpid()
@@ -336,9 +341,32 @@ try:
 
     polls = []
     for l in stderr_lines():
-        m = re.search(r"poll (\d+): sampled (\d+) of (\d+) cgroups in ([0-9.]+) ms", l)
+        m = re.search(r"poll (\d+): sampled (\d+) of (\d+) cgroups \((\d+) in full, (\d+) quickly, (\d+) covered by notifications\) in ([0-9.]+) ms", l)
         if m:
-            polls.append([int(m.group(1)), int(m.group(2)), int(m.group(3)), float(m.group(4))])
+            polls.append([int(m.group(1)), int(m.group(2)), int(m.group(3)), float(m.group(7)), int(m.group(4)), int(m.group(5)), int(m.group(6))])
+    # For comparison: every poll reading every file of every cgroup.
+    compare = None
+    if COMPARE > 0:
+        cerr_path = os.path.join(WORK, "watch-full.stderr")
+        cerr = open(cerr_path, "w")
+        ccmd = [PLIMSOLL, "node", "watch", "--interval", INTERVAL, "--full-every", "1",
+                "--events", os.path.join(WORK, "alerts-full.jsonl")]
+        watch = subprocess.Popen(ccmd, stdout=subprocess.DEVNULL, stderr=cerr)
+        until = time.monotonic() + 300
+        while "usage thresholds registered for" not in open(cerr_path).read():
+            if watch.poll() is not None or time.monotonic() > until:
+                raise RuntimeError("the --full-every 1 watch did not get going")
+            time.sleep(0.05)
+        time.sleep(2 * float(INTERVAL))
+        c0, w0 = proc_ticks(watch.pid), time.monotonic()
+        time.sleep(COMPARE)
+        c1, w1 = proc_ticks(watch.pid), time.monotonic()
+        watch.send_signal(signal.SIGTERM)
+        watch.wait(timeout=30)
+        compare = dict(cpu_s=(c1 - c0) / TICK, window_s=w1 - w0,
+                       cpu_pct=100 * (c1 - c0) / TICK / (w1 - w0),
+                       command=" ".join(["plimsoll"] + ccmd[1:]).replace(WORK, "$TMP"))
+        log(f"--full-every 1: {compare['cpu_pct']:.2f} % of one core")
     cpu_s = (ticks1 - ticks0) / TICK
     wall = wall1 - wall0
     other = max(0.0, (busy1 - busy0) / TICK - cpu_s) / wall
@@ -348,7 +376,7 @@ try:
         startup_s=startup, registered_s=registered, registered_line=reg,
         startup_cpu_s=startup_cpu, window_s=wall, cpu_s=cpu_s, cpu_pct=100 * cpu_s / wall,
         hwm_kib=hwm, rss_kib=rss, fds=fds, exit_code=code, other_cores=other,
-        kills=kills, polls=polls, warnings=warnings[:20], interval=INTERVAL,
+        kills=kills, polls=polls, warnings=warnings[:20], interval=INTERVAL, compare=compare,
         command=" ".join(["plimsoll"] + cmd[1:]).replace(events, "$TMP/alerts.jsonl"),
     ), sys.stdout)
 finally:
@@ -384,6 +412,7 @@ good = all(k["alert_count"] == 1 and k["alert_threshold"] == 64 << 20
            for k in r["kills"] if k["alert"])
 poll_ms = [p[3] for p in r["polls"]]
 complete = sum(1 for p in r["polls"] if p[1] == p[2])
+med = lambda i: statistics.median(p[i] for p in r["polls"]) if r["polls"] else 0
 yes = lambda b: "**yes**" if b else "**no**"
 o("# Benchmark: `plimsoll node watch` over 1,000 real memory cgroups\n")
 o(f"Produced by `{E['R_CMD']}` on {E['R_DATE']}; do not edit by hand — rerun the script.\n")
@@ -416,9 +445,15 @@ o(f"- start-up (spawn → first full poll done: {r['followed']} cgroups discover
   f"32 threads, which share grace periods) were done {r['registered_s']:.1f} s after the start "
   f"(`{r['registered_line'].split(': ', 1)[-1]}`); CPU used by the start-up: {r['startup_cpu_s']:.2f} s.")
 if poll_ms:
-    o(f"- full polls in the window and around it: {len(poll_ms)}, {complete} of them sampled every "
-      f"followed cgroup; poll duration median {statistics.median(poll_ms):.1f} ms, max {max(poll_ms):.1f} ms "
+    o(f"- polls in the window and around it: {len(poll_ms)}, {complete} of them accounted for every "
+      f"followed cgroup; per poll (median) {med(4):.0f} cgroups read in full, {med(5):.0f} quickly, "
+      f"{med(6):.0f} left to their notifications (each cgroup is read in full at one poll in 10, "
+      f"`--full-every`); poll duration median {statistics.median(poll_ms):.1f} ms, max {max(poll_ms):.1f} ms "
       f"(interval {r['interval']} s).")
+if r.get("compare"):
+    c = r["compare"]
+    o(f"- for comparison, the same cgroups watched with every poll reading every file of every "
+      f"cgroup (`{c['command']}`, no kills): {c['cpu_pct']:.2f} % of one core over {c['window_s']:.0f} s.")
 o(f"- OOM kill → alert, all {len(lat)} (ms, sorted): {', '.join(f'{x:.0f}' for x in lat)}; "
   f"measured from the hog's death instead of the counter: median "
   f"{statistics.median(lat_death) if lat_death else float('nan'):.0f} ms, max {max(lat_death) if lat_death else float('nan'):.0f} ms.")

@@ -128,7 +128,14 @@ fn oom_kill_and_max_hit_in_a_discovered_container_cgroup() {
     std::mem::forget(inner);
     guard.dirs.insert(0, dir.clone());
 
-    let mut w = Watcher::new(Options::default()).unwrap();
+    // Every poll reads every file (this test drives polls only; the
+    // notifications are exercised in
+    // `between_turns_a_covered_cgroup_is_left_to_its_notifications`).
+    let mut w = Watcher::new(Options {
+        full_every: 1,
+        ..Options::default()
+    })
+    .unwrap();
     let cgroup = format!("/{name}");
     let t = w
         .targets()
@@ -244,7 +251,11 @@ fn oom_stuck_with_oom_kill_disabled() {
     let (dir, mut guard) = make(&name, 32 * MIB);
     std::fs::write(dir.join("memory.oom_control"), "1").unwrap();
     assert_eq!(oom_control(&dir, "oom_kill_disable"), 1);
-    let mut w = Watcher::new(explicit(&dir)).unwrap();
+    let mut w = Watcher::new(Options {
+        full_every: 1,
+        ..explicit(&dir)
+    })
+    .unwrap();
     assert!(w.poll(SystemTime::now()).is_empty());
     guard.child = Some(hog(&dir).spawn().unwrap());
     // Wait (bounded) for the kernel to put the memcg under OOM.
@@ -264,4 +275,72 @@ fn oom_stuck_with_oom_kill_disabled() {
     // Reported once per episode.
     let again = w.poll(SystemTime::now());
     assert!(of(&again, AlertType::OomStuck).is_empty(), "{again:#?}");
+}
+
+/// With the default `full_every`, a cgroup whose OOM eventfd and usage
+/// threshold are registered is not read by the polls between its turns:
+/// the kernel's notifications bring the OOM kill and the limit hits, with
+/// the kernel's figures.
+#[test]
+fn between_turns_a_covered_cgroup_is_left_to_its_notifications() {
+    let name = format!("plimsoll-watch-{}-turns", std::process::id());
+    let (dir, _guard) = make(&name, 32 * MIB);
+    let mut w = Watcher::new(explicit(&dir)).unwrap();
+    let cgroup = format!("/{name}");
+    // The first poll reads in full (the baseline), then the usage
+    // threshold is registered.
+    assert!(w.poll(SystemTime::now()).is_empty());
+    let p = w.last_poll().unwrap();
+    assert_eq!((p.sampled, p.quick, p.idle), (1, 0, 0), "{p:?}");
+    for _ in 0..100 {
+        if !w.registrations_pending() {
+            break;
+        }
+        w.register_pending(Duration::from_millis(50));
+    }
+    assert!(!w.registrations_pending());
+    // The second poll reads the usage and failcnt (the threshold came
+    // after the first reading); from then on the polls read nothing.
+    assert!(w.poll(SystemTime::now()).is_empty());
+    assert!(w.poll(SystemTime::now()).is_empty());
+    let p = w.last_poll().unwrap();
+    assert_eq!((p.sampled, p.quick, p.idle), (1, 0, 1), "{p:?}");
+
+    let status = hog(&dir).status().unwrap();
+    assert!(!status.success(), "the hog was not killed: {status}");
+    let kills = oom_control(&dir, "oom_kill");
+    assert!(kills >= 1);
+    // A poll between turns still reads nothing: the alerts are owed to
+    // the notifications, which are waiting in the epoll set.
+    let polled = w.poll(SystemTime::now());
+    assert!(polled.iter().all(|a| a.cgroup != cgroup), "{polled:#?}");
+    assert_eq!(w.last_poll().unwrap().idle, 1);
+
+    let mut alerts = Vec::new();
+    let mut woken = 0;
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(5)
+        && (of(&alerts, AlertType::OomKill).is_empty()
+            || of(&alerts, AlertType::MemoryMaxHit).is_empty())
+    {
+        let wakes = w.wait(Duration::from_millis(100));
+        woken += wakes.len();
+        let now = SystemTime::now();
+        alerts.extend(if wakes.is_empty() {
+            w.sample_due(now)
+        } else {
+            w.handle(wakes, now)
+        });
+    }
+    assert!(woken >= 1, "no notification");
+    let failcnt =
+        read_u64(&dir.join("memory.failcnt")) + read_u64(&dir.join("memory.memsw.failcnt"));
+    let oom = of(&alerts, AlertType::OomKill);
+    let max_hit = of(&alerts, AlertType::MemoryMaxHit);
+    assert_eq!(oom.len(), 1, "{alerts:#?}");
+    assert_eq!(oom[0].count, Some(kills));
+    assert_eq!(oom[0].threshold_bytes, Some(32 * MIB));
+    assert_eq!(max_hit.len(), 1, "{alerts:#?}");
+    assert_eq!(max_hit[0].count, Some(failcnt));
+    assert!(alerts.iter().all(|a| a.cgroup == cgroup), "{alerts:#?}");
 }

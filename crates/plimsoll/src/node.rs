@@ -313,6 +313,14 @@ pub struct WatchArgs {
     /// between.
     #[arg(long, value_name = "SECS", default_value = "1")]
     pub interval: f64,
+    /// A cgroup whose OOM and limit counters wake the watch (v1 eventfd
+    /// on memory.oom_control, v2 inotify on memory.events) is read in full
+    /// (memory.stat, limit, peak, OOM state, PSI) at one poll in N, spread
+    /// over the polls, and at the others only its usage and v1 failcnt;
+    /// notifications, and cgroups near their limit, under OOM or under
+    /// pressure, are always read in full. 1: every poll reads everything.
+    #[arg(long, value_name = "N", default_value = "10")]
+    pub full_every: u32,
     /// Register no kernel notifications: poll every --interval only.
     #[arg(long)]
     pub poll_only: bool,
@@ -322,8 +330,9 @@ pub struct WatchArgs {
     /// oom_stuck fires after this many seconds under OOM without a kill.
     #[arg(long, value_name = "SECS", default_value = "5")]
     pub stuck_after: u64,
-    /// leak_suspected: working-set samples fitted (one per poll, so the
-    /// window spans N x --interval); 0 switches leak detection off.
+    /// leak_suspected: working-set samples fitted (one per full reading,
+    /// so the window spans N x --full-every x --interval); 0 switches leak
+    /// detection off.
     #[arg(long, value_name = "N", default_value = "60")]
     pub leak_window: usize,
     /// leak_suspected: least working-set growth, bytes per second
@@ -540,6 +549,13 @@ fn watch(args: WatchArgs) -> u8 {
         ));
         return EXIT_ERROR;
     }
+    if !(1..=3600).contains(&args.full_every) {
+        error(format!(
+            "--full-every {} is not between 1 and 3600 polls",
+            args.full_every
+        ));
+        return EXIT_ERROR;
+    }
     let Some(min_slope) = bytes_arg(&args.leak_min_slope) else {
         error(format!(
             "--leak-min-slope {:?} is not a number of bytes per second (e.g. 65536, 64KiB, 1MiB)",
@@ -579,6 +595,7 @@ fn watch(args: WatchArgs) -> u8 {
         discover: !args.no_discover,
         all: args.all_cgroups,
         interval,
+        full_every: args.full_every,
         rounds: args.rounds,
         config: Config {
             near_percent: args.near_percent,

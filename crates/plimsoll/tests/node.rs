@@ -859,8 +859,13 @@ fn leak_suspected_for_a_steadily_allocating_process_and_metrics_scraped() {
         &format!("/{leak}"),
         "--cgroup",
         &format!("/{flat}"),
+        // Polls every 125 ms, a full reading (a working-set point) at one
+        // in two: between them the cgroups are left to their
+        // notifications.
         "--interval",
-        "0.25",
+        "0.125",
+        "--full-every",
+        "2",
         "--leak-window",
         "12",
         "--leak-min-slope",

@@ -176,12 +176,14 @@ fn nofile_soft(pid: u32) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// `poll K: sampled S of F cgroups in T ms` → (K, S, F, T).
+/// `poll K: sampled S of F cgroups (X in full, Y quickly, Z covered by
+/// notifications) in T ms` → (K, S, F, T).
 fn poll_line(l: &str) -> Option<(u64, usize, usize, f64)> {
     let rest = l.split_once("poll ")?.1;
     let (k, rest) = rest.split_once(": sampled ")?;
     let (s, rest) = rest.split_once(" of ")?;
-    let (f, rest) = rest.split_once(" cgroups in ")?;
+    let (f, rest) = rest.split_once(" cgroups (")?;
+    let (_how, rest) = rest.split_once(" covered by notifications) in ")?;
     let t = rest.strip_suffix(" ms")?;
     Some((
         k.parse().ok()?,

@@ -455,7 +455,10 @@ fn detect_with(
             u64::from((cur.at_ms as u32).wrapping_sub(t)) >= cfg.leak.min_spacing_ms
         })
     };
+    // A quick reading carries the last full reading's working set: no
+    // new point.
     if cfg.leak.window >= 3
+        && !cur.partial
         && let Some(ws) = cur.working_set
         && spaced(prev_window)
     {
@@ -936,6 +939,39 @@ mod tests {
         assert!(!t.leak_reported, "re-armed once flat");
         assert_eq!(t.leak.len(), 10);
         assert!(t.leak.capacity() <= 10, "no slack: {}", t.leak.capacity());
+    }
+
+    #[test]
+    fn quick_readings_add_no_leak_point() {
+        let cfg = Config {
+            leak: leak_cfg(10),
+            ..Config::default()
+        };
+        let full = Sample {
+            at_secs: 0,
+            at_ms: 0,
+            usage: 200 * MIB,
+            working_set: Some(100 * MIB),
+            limit: Some(1024 * MIB),
+            ..Sample::default()
+        };
+        let (mut track, _) = detect(None, &full, &cfg);
+        for i in 1..30u64 {
+            // Carried-over working set with fresh times: were these
+            // points, the window would fill with a flat line.
+            let q = Sample {
+                at_secs: i,
+                at_ms: i * 1000,
+                usage: 200 * MIB + i * MIB,
+                partial: true,
+                ..full.clone()
+            };
+            let (t, a) = detect(Some(&track), &q, &cfg);
+            assert!(a.is_empty(), "{a:?}");
+            track = t;
+        }
+        assert_eq!(track.leak.len(), 1);
+        assert_eq!(track.last.usage, 229 * MIB);
     }
 
     #[test]

@@ -111,6 +111,10 @@ pub struct Mechanisms {
     pub registered: Vec<String>,
     /// What could not be, and why.
     pub failed: Vec<String>,
+    /// The OOM and limit counters wake the watch (v1 `memory.oom_control`
+    /// eventfd, v2 inotify on `memory.events`): polls may read it quickly
+    /// (see [`super::sample::read_quick`]).
+    pub counters_covered: bool,
 }
 
 impl Mechanisms {
@@ -129,8 +133,11 @@ pub struct Engine {
     next_token: u64,
     tokens: HashMap<u64, (PathBuf, Source)>,
     wds: HashMap<i32, Watch>,
-    dirs: HashMap<PathBuf, i32>,
-    hooks: HashMap<PathBuf, Hooks>,
+    dirs: super::PathMap<i32>,
+    hooks: super::PathMap<Hooks>,
+    /// Descriptors the watch holds besides the registrations (directory
+    /// handles), counted against the open-file limit.
+    pub other_held: u64,
     node_psi: Option<OwnedFd>,
     /// The first directory watch that failed (the rest is rediscovered by
     /// polling).
@@ -214,8 +221,9 @@ impl Engine {
             next_token: 2,
             tokens: HashMap::new(),
             wds: HashMap::new(),
-            dirs: HashMap::new(),
-            hooks: HashMap::new(),
+            dirs: super::PathMap::default(),
+            hooks: super::PathMap::default(),
+            other_held: 0,
             node_psi: None,
             dir_error: None,
             // Unknown (getrlimit failed): no budget is enforced.
@@ -233,7 +241,7 @@ impl Engine {
     fn spare(&self, extra: u64) -> io::Result<()> {
         // Registrations (one descriptor each, and for prepared ones three
         // until they are committed), epoll, inotify, node PSI.
-        let held = self.tokens.len() as u64 + 3 + extra.saturating_mul(3);
+        let held = self.tokens.len() as u64 + 3 + self.other_held + extra.saturating_mul(3);
         if held.saturating_add(FD_RESERVE) >= self.fd_limit {
             return Err(io::Error::other(format!(
                 "open-file limit {} reached ({held} held; the last {FD_RESERVE} are kept for reading cgroup files)",
@@ -331,7 +339,10 @@ impl Engine {
         match t.version {
             Version::V1 => {
                 match self.eventfd_v1(&t.dir, "memory.oom_control", "", Source::Oom) {
-                    Ok(_) => m.registered.push("eventfd memory.oom_control".into()),
+                    Ok(_) => {
+                        m.registered.push("eventfd memory.oom_control".into());
+                        m.counters_covered = true;
+                    }
                     Err(e) => m.failed.push(err("eventfd memory.oom_control", &e)),
                 }
                 if levels && t.dir.join("memory.pressure_level").exists() {
@@ -369,6 +380,7 @@ impl Engine {
                             Ok(wd) => {
                                 wds.push(wd);
                                 m.registered.push(format!("inotify {file}"));
+                                m.counters_covered |= file == "memory.events";
                             }
                             Err(e) => m.failed.push(err(&format!("inotify {file}"), &e)),
                         }

@@ -43,12 +43,26 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+/// Maps keyed by cgroup directory, hashed with foldhash (the keys come
+/// from cgroupfs, and SipHash over ~100-byte paths several times per
+/// cgroup per poll was a measurable share of the watch's CPU).
+pub(crate) type PathMap<V> = HashMap<PathBuf, V, foldhash::fast::RandomState>;
+pub(crate) type PathSet = HashSet<PathBuf, foldhash::fast::RandomState>;
+
 /// Most cgroups followed at once (memory stays bounded).
 pub const MAX_CGROUPS: usize = 10_000;
 
 /// With inotify on every directory walked, a full poll walks the
 /// hierarchies once in this many polls.
 pub const WALK_EVERY: u32 = 10;
+
+/// Descriptors a followed cgroup may need: five registrations (v1: OOM,
+/// two pressure levels, the usage threshold, a PSI trigger) and a
+/// directory handle.
+const FDS_PER_CGROUP: u64 = 6;
+
+/// Default [`Options::full_every`].
+pub const FULL_EVERY: u32 = 10;
 
 /// Least time between two event-driven samples of one cgroup.
 const MIN_GAP: Duration = Duration::from_millis(50);
@@ -110,8 +124,14 @@ pub struct Options {
     pub discover: bool,
     /// Follow every memory cgroup, not only containers.
     pub all: bool,
-    /// Time between full polls (the safety net under the notifications).
+    /// Time between polls (the safety net under the notifications).
     pub interval: Duration,
+    /// A cgroup whose OOM and limit counters wake the watch is read in
+    /// full at one poll in this many (staggered across cgroups), and
+    /// quickly (usage and v1 `failcnt`) at the others; 1: always in full.
+    /// Notifications, and cgroups near their limit, under OOM or under
+    /// pressure, are always read in full.
+    pub full_every: u32,
     /// Stop after this many full polls (None: until `stop`).
     pub rounds: Option<u64>,
     pub config: Config,
@@ -137,6 +157,7 @@ impl Default for Options {
             discover: true,
             all: false,
             interval: Duration::from_secs(1),
+            full_every: FULL_EVERY,
             rounds: None,
             config: Config::default(),
             max_cgroups: MAX_CGROUPS,
@@ -220,6 +241,14 @@ struct Follow {
     threshold_want: Option<Option<u64>>,
     /// The last rediscovery walk that passed it.
     walked: u64,
+    /// Its full readings fall on the polls `n` with `(n + phase) %
+    /// full_every == 0` (spread over the polls).
+    phase: u32,
+    /// Polls before this one leave it unread (see [`Watcher::idle_until`]).
+    idle_until: u64,
+    /// Its directory, held open when the open-file limit allows (see
+    /// [`sample::Dir`]).
+    dir_fd: Option<std::os::fd::OwnedFd>,
 }
 
 impl Follow {
@@ -274,8 +303,8 @@ pub struct Watcher {
     targets: Vec<Target>,
     /// Boxed: a Track is ~370 bytes, and a map's spare slots would hold
     /// them inline (2 MiB at 10,000 cgroups).
-    tracks: HashMap<PathBuf, Box<Track>>,
-    follows: HashMap<PathBuf, Follow>,
+    tracks: PathMap<Box<Track>>,
+    follows: PathMap<Follow>,
     started: Instant,
     /// Sampling failures other than vanishing, last full poll (file: error).
     pub errors: Vec<String>,
@@ -302,6 +331,20 @@ pub struct Watcher {
     polls_since_walk: u32,
     /// Rediscovery walks done.
     walks: u64,
+    /// Polls done.
+    polls: u64,
+    /// Quick readings of the poll under way.
+    quick_reads: usize,
+    /// Cgroups the poll under way left unread.
+    idle_reads: usize,
+    /// Phases handed out to followed cgroups.
+    phases: u32,
+    /// The cgroups with follow-up samples pending.
+    scheduled: PathSet,
+    /// The open-file limit in force.
+    fd_limit: u64,
+    /// Directory handles held.
+    dir_fds: u64,
 }
 
 /// A run of usage-threshold registrations, for the log.
@@ -313,11 +356,27 @@ struct Backlog {
     first_error: Option<String>,
 }
 
-/// What one full poll did.
+/// What a poll reads of a cgroup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Every file ([`sample::read`]).
+    Full,
+    /// The usage, and v1 `failcnt` ([`sample::read_quick`]).
+    Quick,
+    /// Nothing: notifications cover it until its next full reading.
+    None,
+}
+
+/// What one poll did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollStats {
     /// Cgroups read successfully.
     pub sampled: usize,
+    /// Of those, read quickly (see [`Options::full_every`]).
+    pub quick: usize,
+    /// Of those, left unread: notifications cover them until their next
+    /// full reading.
+    pub idle: usize,
     /// Cgroups followed after the poll.
     pub followed: usize,
     /// Rediscovery, sampling and detection.
@@ -373,11 +432,12 @@ impl Watcher {
                 c.pressure_threshold
             )));
         }
+        // Up to five registrations per cgroup (v1: OOM, two pressure
+        // levels, the usage threshold, a PSI trigger), a directory handle,
+        // and a reserve.
+        let cap = opts.max_cgroups.min(MAX_CGROUPS) as u64;
+        let fd_limit = sys::raise_nofile_limit(cap * FDS_PER_CGROUP + 1024);
         let (engine, engine_error) = if opts.events {
-            // Up to five descriptors per cgroup (v1: OOM, two pressure
-            // levels, the usage threshold, a PSI trigger), and a reserve.
-            let cap = opts.max_cgroups.min(MAX_CGROUPS) as u64;
-            sys::raise_nofile_limit(cap * 5 + 1024);
             match events::Engine::new() {
                 Ok(e) => (Some(e), None),
                 Err(e) => (None, Some(format!("epoll_create1: {e}"))),
@@ -397,8 +457,8 @@ impl Watcher {
             opts,
             hierarchies,
             targets: Vec::new(),
-            tracks: HashMap::new(),
-            follows: HashMap::new(),
+            tracks: PathMap::default(),
+            follows: PathMap::default(),
             started: Instant::now(),
             errors: Vec::new(),
             engine,
@@ -417,6 +477,13 @@ impl Watcher {
             walk_due: true,
             polls_since_walk: 0,
             walks: 0,
+            polls: 0,
+            quick_reads: 0,
+            idle_reads: 0,
+            phases: 0,
+            scheduled: PathSet::default(),
+            fd_limit,
+            dir_fds: 0,
         };
         w.targets = w.resolve()?;
         Ok(w)
@@ -607,6 +674,8 @@ impl Watcher {
         if matches!(p, PressureSource::Auto | PressureSource::Psi) {
             f.psi = psi::cgroup_pressure(t, &self.hierarchies);
         }
+        f.phase = self.phases % self.opts.full_every.max(1);
+        self.phases = self.phases.wrapping_add(1);
         f.level = t.version == Version::V1
             && t.dir.join("memory.pressure_level").exists()
             && match p {
@@ -627,6 +696,31 @@ impl Watcher {
             // thousands of cgroups needs for the OOM and usage-threshold
             // eventfds.
             f.mech = e.follow(t, f.level, psi);
+        }
+        // A directory handle while the open-file limit has room for every
+        // followed cgroup's registrations and handle; past that the
+        // handles are given up (registrations come first).
+        let room = (self.follows.len() as u64 + 1) * FDS_PER_CGROUP + 1024 <= self.fd_limit;
+        if room {
+            if let Ok(fd) = sys::open_dir(&t.dir) {
+                f.dir_fd = Some(fd);
+                self.dir_fds += 1;
+            }
+        } else if self.dir_fds > 0 {
+            for other in self.follows.values_mut() {
+                other.dir_fd = None;
+            }
+            self.dir_fds = 0;
+            if self.opts.verbose {
+                self.log.push(format!(
+                    "{} cgroups followed: directory handles given up (open-file limit {})",
+                    self.follows.len() + 1,
+                    self.fd_limit
+                ));
+            }
+        }
+        if let Some(e) = self.engine.as_mut() {
+            e.other_held = self.dir_fds;
         }
         self.follows.insert(t.dir.clone(), f);
     }
@@ -655,11 +749,15 @@ impl Watcher {
         let how = if f.mech.registered.is_empty() {
             format!("polled every {:?} only", self.opts.interval)
         } else {
-            format!(
-                "{}; polled every {:?} as well",
-                f.mech.registered.join(", "),
-                self.opts.interval
-            )
+            let full = if f.mech.counters_covered && self.opts.full_every > 1 {
+                format!(
+                    "read in full every {:?}",
+                    self.opts.interval * self.opts.full_every
+                )
+            } else {
+                format!("polled every {:?} as well", self.opts.interval)
+            };
+            format!("{}; {full}", f.mech.registered.join(", "))
         };
         let mut line = format!(
             "following {} ({}{}): {how}; {pressure}",
@@ -689,8 +787,14 @@ impl Watcher {
         if let Some(e) = self.engine.as_mut() {
             e.unfollow(dir);
         }
-        self.follows.remove(dir);
+        if self.follows.remove(dir).is_some_and(|f| f.dir_fd.is_some()) {
+            self.dir_fds = self.dir_fds.saturating_sub(1);
+            if let Some(e) = self.engine.as_mut() {
+                e.other_held = self.dir_fds;
+            }
+        }
         self.tracks.remove(dir);
+        self.scheduled.remove(dir);
         if !self.pending.is_empty() {
             self.pending.retain(|d| d != dir);
         }
@@ -713,16 +817,109 @@ impl Watcher {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// What a poll reads of this cgroup (see [`Options::full_every`]).
+    /// In full: at its turn, when it has no full reading yet, when its
+    /// counters do not wake the watch, and when something is happening in
+    /// it (near the limit, under OOM, under pressure). Otherwise only what
+    /// no notification covers: nothing on v1 when the usage threshold is
+    /// registered (it wakes the watch on crossing the near-limit line,
+    /// which a `failcnt` rise implies) or there is no limit; on v2 the
+    /// usage (`memory_limit_near` has no notification there), nothing
+    /// without a limit.
+    fn plan(&self, t: &Target) -> Reading {
+        let n = u64::from(self.opts.full_every.max(1));
+        match self.follows.get(&t.dir) {
+            Some(f) if !(self.polls + u64::from(f.phase)).is_multiple_of(n) => self.between_turns(t),
+            _ => Reading::Full,
+        }
+    }
+
+    /// [`Watcher::plan`] for a poll that is not the cgroup's turn.
+    fn between_turns(&self, t: &Target) -> Reading {
+        let dir = t.dir.as_path();
+        let (Some(f), Some(track)) = (self.follows.get(dir), self.tracks.get(dir)) else {
+            return Reading::Full;
+        };
+        let calm = !track.near
+            && track.last.under_oom != Some(true)
+            && track.stuck_since.is_none()
+            && !track.pressure_high;
+        if self.opts.full_every <= 1 || !calm || !f.mech.counters_covered {
+            return Reading::Full;
+        }
+        let Some(limit) = track.last.limit else {
+            return Reading::None;
+        };
+        match t.version {
+            Version::V1 => {
+                let want = detect::near_threshold(limit, self.opts.config.near_percent);
+                match self.engine.as_ref().and_then(|e| e.threshold(dir)) {
+                    Some(b) if b == want => Reading::None,
+                    _ => Reading::Quick,
+                }
+            }
+            Version::V2 => Reading::Quick,
+        }
+    }
+
+    /// The poll before which a cgroup needs no reading (0: the next one
+    /// reads it): its next turn when, as things stand after a reading, the
+    /// polls in between would read nothing.
+    fn idle_until(&self, t: &Target) -> u64 {
+        let Some(f) = self.follows.get(&t.dir) else {
+            return 0;
+        };
+        if self.between_turns(t) != Reading::None {
+            return 0;
+        }
+        let n = u64::from(self.opts.full_every.max(1));
+        let k = (self.polls + u64::from(f.phase)) % n;
+        // A reading made between polls (a notification's) counts for the
+        // poll to come: its turn, if it is one, still reads.
+        self.polls + (n - k) % n
+    }
+
     /// Samples one cgroup and runs detection on it; false when it could
-    /// not be read (gone, or a read error).
-    fn sample_target(&mut self, t: &Target, stamp: &str, alerts: &mut Vec<Alert>) -> bool {
+    /// not be read (gone, or a read error). `polled`: a poll's reading,
+    /// which may be quick; notifications and their follow-ups read in
+    /// full.
+    fn sample_target(
+        &mut self,
+        t: &Target,
+        stamp: &str,
+        alerts: &mut Vec<Alert>,
+        polled: bool,
+    ) -> bool {
         let dir = t.dir.as_path();
         if !self.follows.contains_key(dir) {
             self.follow(t);
         }
         let at_ms = self.at_ms();
-        let mut s = match sample::read(t, at_ms) {
-            Ok(s) => s,
+        let plan = if polled { self.plan(t) } else { Reading::Full };
+        if plan == Reading::None {
+            self.idle_reads += 1;
+            let until = self.idle_until(t);
+            if let Some(f) = self.follows.get_mut(dir) {
+                f.idle_until = until;
+            }
+            return true;
+        }
+        let reading = {
+            let fd = self.follows.get(dir).and_then(|f| f.dir_fd.as_ref());
+            let d = sample::Dir {
+                path: dir,
+                fd: fd.map(std::os::fd::AsFd::as_fd),
+            };
+            match (plan, self.tracks.get(dir)) {
+                (Reading::Quick, Some(track)) => sample::read_quick(t, d, &track.last, at_ms),
+                _ => sample::read_in(t, d, at_ms),
+            }
+        };
+        let mut s = match reading {
+            Ok(s) => {
+                self.quick_reads += usize::from(s.partial);
+                s
+            }
             Err(sample::Gone::Vanished) => {
                 self.forget(dir);
                 return false;
@@ -737,7 +934,7 @@ impl Watcher {
             return false;
         };
         f.last_sample = Some(Instant::now());
-        if let Some(p) = &f.psi {
+        if let Some(p) = f.psi.as_ref().filter(|_| !s.partial) {
             s.pressure_avg10 = psi::read(p).map(|x| x.some.avg10);
         }
         if f.level {
@@ -772,6 +969,10 @@ impl Watcher {
             None => {
                 self.tracks.insert(dir.to_path_buf(), Box::new(track));
             }
+        }
+        let until = self.idle_until(t);
+        if let Some(f) = self.follows.get_mut(dir) {
+            f.idle_until = until;
         }
         self.metrics.cgroup(
             &dir.to_string_lossy(),
@@ -1049,7 +1250,18 @@ impl Watcher {
         let mut kept = Vec::with_capacity(targets.len());
         let mut sampled = 0;
         for t in targets {
-            if self.sample_target(&t, &stamp, &mut alerts) {
+            // Notifications cover it until its turn: one look-up.
+            if self
+                .follows
+                .get(&t.dir)
+                .is_some_and(|f| f.idle_until > self.polls)
+            {
+                self.idle_reads += 1;
+                sampled += 1;
+                kept.push(t);
+                continue;
+            }
+            if self.sample_target(&t, &stamp, &mut alerts, true) {
                 sampled += 1;
                 kept.push(t);
             } else if self.follows.contains_key(&t.dir) {
@@ -1061,10 +1273,13 @@ impl Watcher {
             }
         }
         self.targets = kept;
+        self.polls = self.polls.wrapping_add(1);
         self.node_pressure(&stamp, &mut alerts);
         let took = t0.elapsed();
         self.last_poll = Some(PollStats {
             sampled,
+            quick: std::mem::take(&mut self.quick_reads),
+            idle: std::mem::take(&mut self.idle_reads),
             followed: self.targets.len(),
             took,
         });
@@ -1107,8 +1322,9 @@ impl Watcher {
 
     /// When the next follow-up sample is due.
     pub fn next_due(&self) -> Option<Instant> {
-        self.follows
-            .values()
+        self.scheduled
+            .iter()
+            .filter_map(|d| self.follows.get(d))
             .flat_map(|f| f.followups.iter())
             .chain(self.node_followups.iter())
             .min()
@@ -1119,12 +1335,19 @@ impl Watcher {
     pub fn sample_due(&mut self, now: SystemTime) -> Vec<Alert> {
         let at = Instant::now();
         let mut due = Vec::new();
-        for (dir, f) in self.follows.iter_mut() {
+        // Only the cgroups with follow-ups pending are looked at: the
+        // loop turns several times a second.
+        let follows = &mut self.follows;
+        self.scheduled.retain(|dir| {
+            let Some(f) = follows.get_mut(dir) else {
+                return false;
+            };
             if f.followups.iter().any(|t| *t <= at) {
                 f.followups.retain(|t| *t > at);
                 due.push(dir.clone());
             }
-        }
+            !f.followups.is_empty()
+        });
         let node_due = self.node_followups.iter().any(|t| *t <= at);
         self.node_followups.retain(|t| *t > at);
         let mut alerts = Vec::new();
@@ -1141,7 +1364,7 @@ impl Watcher {
             .collect();
         let stamp = rfc3339(now);
         for t in targets {
-            self.sample_target(&t, &stamp, &mut alerts);
+            self.sample_target(&t, &stamp, &mut alerts, false);
         }
         if node_due {
             self.node_pressure(&stamp, &mut alerts);
@@ -1171,6 +1394,7 @@ impl Watcher {
                         f.critical = f.critical.saturating_add(count);
                     }
                     let first = f.last_sample.map_or(at, |l| (l + MIN_GAP).max(at));
+                    self.scheduled.insert(dir.clone());
                     f.schedule(first);
                     for d in FOLLOW_UPS {
                         f.schedule(at + d);
@@ -1237,6 +1461,7 @@ impl Watcher {
                 if let Some(f) = self.follows.get_mut(&d) {
                     // The baseline now; limits a runtime writes just after
                     // creating the cgroup are picked up by the follow-ups.
+                    self.scheduled.insert(d.clone());
                     f.schedule(at);
                     for d in FOLLOW_UPS {
                         f.schedule(at + d);
@@ -1303,6 +1528,12 @@ impl Watcher {
             s.push_str(&format!(" ({e})"));
         }
         s.push_str(&format!("; full poll every {:?}", self.opts.interval));
+        if self.opts.full_every > 1 {
+            s.push_str(&format!(
+                " (a cgroup whose OOM and limit counters wake the watch is read in full every {:?}, and between its turns only as far as notifications do not cover it)",
+                self.opts.interval * self.opts.full_every
+            ));
+        }
         if self.opts.discover {
             match &self.engine {
                 Some(e) if e.dir_error.is_none() => s.push_str(&format!(
@@ -1385,10 +1616,13 @@ pub fn run(mut w: Watcher, sinks: &mut Sinks<'_>, stop: &AtomicBool) -> std::io:
             if let Some(p) = w.last_poll() {
                 if w.opts.verbose {
                     w.log.push(format!(
-                        "poll {}: sampled {} of {} cgroups in {:.1} ms",
+                        "poll {}: sampled {} of {} cgroups ({} in full, {} quickly, {} covered by notifications) in {:.1} ms",
                         round + 1,
                         p.sampled,
                         p.followed,
+                        p.sampled - p.quick - p.idle,
+                        p.quick,
+                        p.idle,
                         p.took.as_secs_f64() * 1000.0
                     ));
                 }

@@ -171,6 +171,28 @@ pub fn open(path: &Path, flags: libc::c_int) -> io::Result<OwnedFd> {
     owned(unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) })
 }
 
+/// Opens `name` (one path component) relative to the directory `dir`
+/// read-only, close-on-exec: the kernel resolves one component instead of
+/// the whole cgroupfs path.
+pub fn open_in(dir: std::os::fd::BorrowedFd<'_>, name: &str) -> io::Result<OwnedFd> {
+    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `dir` is an open descriptor and `c` a valid NUL-terminated
+    // string for the call's duration.
+    owned(unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    })
+}
+
+/// A directory handle for [`open_in`] (`O_PATH`: no read access is
+/// needed, and it holds no more than a file table entry).
+pub fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+    open(path, libc::O_PATH | libc::O_DIRECTORY)
+}
+
 /// Writes all of `data` with one `write(2)` (cgroupfs control files take
 /// one write per command); a short write is an error.
 pub fn write_once(fd: &OwnedFd, data: &[u8]) -> io::Result<()> {
