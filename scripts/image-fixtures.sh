@@ -78,7 +78,7 @@ fixture_outputs() {
   fi
 }
 
-BENCH_OUTPUTS=("$OUT/bench-bookworm.docker.tar" "$OUT/bench-bloated-go.docker.tar" "$OUT/bench.json")
+BENCH_OUTPUTS=("$OUT/bench-bookworm.docker.tar" "$OUT/bench-bloated-go.docker.tar" "$OUT/bench-bloated-go-nocleanup.docker.tar" "$OUT/bench.json")
 
 recipe_key() {
   {
@@ -397,7 +397,7 @@ stage_bloated() {
 build_fixtures() {
   local bin=$WORK/bin ctx n
   clean_storage
-  for n in $(fixture_names) bench-bookworm bench-bloated-go; do
+  for n in $(fixture_names) bench-bookworm bench-bloated-go bench-bloated-go-nocleanup; do
     rm -rf "$OUT/$n.docker.tar" "$OUT/$n.oci.tar" "$OUT/$n.oci"
   done
   rm -f "$OUT/fixtures.json" "$OUT/ground-truth.json" "$OUT/bench.json" "$OUT/.bench-stamp"
@@ -540,9 +540,15 @@ build_bench() {
   copy_tree "$goroot/src" "$ctx/workspace/third_party/go"
   cp "$SRC/containerfiles/bench-bloated-go.Containerfile" "$ctx/Containerfile"
   build_image bench-bloated-go "$ctx/Containerfile" "$ctx"
+  # The same image without the cleanup layer's whiteouts (the line is replaced
+  # by a no-op so the layer count stays), for a side-by-side figure: dive's
+  # cost grows with whiteouts (it stacks all earlier layers for each one).
+  sed 's|^RUN rm -rf /var/lib/apt/lists/\* .*|RUN true|' "$ctx/Containerfile" >"$ctx/Containerfile.nocleanup"
+  grep -qx 'RUN true' "$ctx/Containerfile.nocleanup" || die "bench: the cleanup line was not found"
+  build_image bench-bloated-go-nocleanup "$ctx/Containerfile.nocleanup" "$ctx"
 
   local n
-  for n in bench-bookworm bench-bloated-go; do
+  for n in bench-bookworm bench-bloated-go bench-bloated-go-nocleanup; do
     log "exporting $n"
     rm -f "$OUT/$n.docker.tar"
     skopeo_copy "containers-storage:localhost/plimsoll-build/$n:latest" \
@@ -554,6 +560,9 @@ build_bench() {
   printf 'bench-bloated-go\t%s\t%s\n' \
     "Large wasteful single-stage Go image: Go SDK twice, chown -R copies, module and build caches, vendored sources, large files rewritten and deleted, whiteouts and opaque dirs" \
     "$OUT/bench-bloated-go.docker.tar" >>"$WORK/bench.tsv"
+  printf 'bench-bloated-go-nocleanup\t%s\t%s\n' \
+    "bench-bloated-go with its cleanup layer replaced by an empty one (no whiteouts from globs)" \
+    "$OUT/bench-bloated-go-nocleanup.docker.tar" >>"$WORK/bench.tsv"
   "$WORK/bin/fixturetool" benchcatalog "$OUT/bench.json" "$WORK/bench.tsv"
   rm_tree "$WORK/bench"
   log "bench: $OUT/bench-bookworm.docker.tar ($(du -h "$OUT/bench-bookworm.docker.tar" | cut -f1))"
