@@ -459,9 +459,9 @@ o(f"- OOM kill → alert, all {len(lat)} (ms, sorted): {', '.join(f'{x:.0f}' for
   f"{statistics.median(lat_death) if lat_death else float('nan'):.0f} ms, max {max(lat_death) if lat_death else float('nan'):.0f} ms.")
 o(f"- every alert had `count` 1, `threshold_bytes` 67108864 (the limit), the 12-hex container id, "
   f"and the kernel counted exactly one OOM kill per hog: {yes(good)}.")
-o(f"- VmRSS at the end {mib(r['rss_kib']):.1f} MiB; {r['fds']} open descriptors (two eventfds per "
-  "cgroup: OOM and the usage threshold; with PSI on this kernel `memory.pressure_level` is not the "
-  f"pressure source and gets none); exit code on SIGTERM: {r['exit_code']}.")
+o(f"- VmRSS at the end {mib(r['rss_kib']):.1f} MiB; {r['fds']} open descriptors (per cgroup two eventfds, "
+  "OOM and the usage threshold, and a handle on its directory that the cgroup files are opened from; "
+  f"with PSI on this kernel `memory.pressure_level` is not the pressure source and gets none); exit code on SIGTERM: {r['exit_code']}.")
 o(f"- the rest of the machine used {r['other_cores']:.2f} cores during the window (the hogs "
   "themselves, the tight poller timing the kills, the other sleeping processes)"
   + (".\n" if r['other_cores'] < 0.2 else "; a busy machine slows the watch's wake-ups: rerun on a quiet one.\n"))
@@ -473,7 +473,8 @@ if r["warnings"]:
 o("## Method\n")
 o("- CPU: `/proc/PID/stat` utime+stime of the watch at the window's start and end, over the "
   "wall time between (monotonic clock); it includes the samples triggered by the OOM "
-  "notifications and the writes (fsynced) of the alert lines.")
+  "notifications and the writes of the alert lines, each batch fsynced (on this machine the 12 "
+  "kills, about 3 alert lines each, cost a few milliseconds of CPU apiece, mostly in `fdatasync`).")
 o("- Kill time: a poller reading the memcg's `memory.oom_control` every 0.5 ms from the hog's "
   "start records when `oom_kill` rises (the kernel counts the kill as it sends SIGKILL), so the "
   "latency is overstated by at most the poller's period. Alert time: the `oom_kill` line for "
