@@ -10,6 +10,8 @@
 #   PLIMSOLL_CG_DOCTOR_BEGIN / PLIMSOLL_CG_DOCTOR_END exit=N
 #       `plimsoll node doctor --cgroup /sys/fs/cgroup/t --format json`, taken
 #       while the hog holds memory over memory.high
+#   PLIMSOLL_PRESSURE_BEGIN / _END       the cgroup's memory.pressure, read by
+#       cat once the watch has reported pressure_high
 #   PLIMSOLL_HOG_EXIT=N                  the hog's exit status (137: SIGKILL)
 #   PLIMSOLL_WATCH_EXIT=N                the watch's status after SIGTERM
 #   PLIMSOLL_EVENTS_BEGIN / _END         the --events file, as written
@@ -22,7 +24,9 @@
 # /tmp/e.jsonl` follows it; the hog joins it and holds 25 MiB (1 MiB over
 # memory.high: with no swap the kernel throttles allocations over
 # memory.high hard, so the overage stays small) until the watch reports
-# memory_high_exceeded; then memory.high is set to max and the hog grows
+# memory_high_exceeded, and (the throttling is a memory stall the cgroup's
+# PSI counts) pressure_high from the cgroup's own memory.pressure over a
+# threshold of 1 %; then memory.high is set to max and the hog grows
 # until memory.max makes the kernel OOM-kill it; the watch must report
 # memory_max_hit and oom_kill, and exit 0 on SIGTERM.
 # Exit status: 0 when every expectation held, 1 otherwise.
@@ -69,8 +73,8 @@ echo "$max" > "$cg/memory.max" || check_failed "write memory.max"
 echo "$high" > "$cg/memory.high" || check_failed "write memory.high"
 echo "PLIMSOLL_CGROUP path=$cg high=$(cat "$cg/memory.high") max=$(cat "$cg/memory.max")"
 
-plimsoll node watch --cgroup "$cg" --interval 0.2 --events /tmp/e.jsonl \
-  2> /tmp/watch.err &
+plimsoll node watch --cgroup "$cg" --interval 0.2 --pressure-threshold 1 \
+  --events /tmp/e.jsonl 2> /tmp/watch.err &
 watch_pid=$!
 # Let the watch take its baseline before the cgroup is driven.
 sleep 1
@@ -81,6 +85,10 @@ hog_pid=$!
 wait_for 120 "the hog to hold ${hold_kib} KiB" grep -q holding /tmp/hog.out
 echo "PLIMSOLL_HOG_HOLDING memory.current=$(cat "$cg/memory.current")"
 wait_for 60 "memory_high_exceeded" has_alert memory_high_exceeded
+wait_for 30 "pressure_high" has_alert pressure_high
+echo "PLIMSOLL_PRESSURE_BEGIN"
+cat "$cg/memory.pressure"
+echo "PLIMSOLL_PRESSURE_END"
 
 echo "PLIMSOLL_CG_DOCTOR_BEGIN"
 plimsoll node doctor --cgroup "$cg" --format json

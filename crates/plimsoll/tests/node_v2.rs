@@ -4,8 +4,8 @@
 //! once into its cache (apt-get download + dpkg-deb, nothing installed) and
 //! runs `scripts/qemu-v2/scenario.sh` in the VM: the doctor on the root
 //! cgroup, then the watch on a cgroup with memory.high = 24 MiB and
-//! memory.max = 32 MiB while a hog goes 1 MiB over memory.high and then
-//! into an OOM kill at memory.max.
+//! memory.max = 32 MiB while a hog goes 1 MiB over memory.high (a memory
+//! stall its PSI counts) and then into an OOM kill at memory.max.
 //!
 //! The binary booted is the one cargo built for these tests (the script
 //! copies its loader and libraries into the initramfs), or
@@ -256,6 +256,34 @@ fn doctor_and_watch_on_a_real_pure_cgroup_v2_kernel() {
         max_sum >= 1 && max_sum <= events["max"],
         "{events:?} vs {all}"
     );
+
+    // PSI: throttling at memory.high is a memory stall the cgroup's own
+    // memory.pressure counts; the watch read it and reported it over the
+    // 1 % threshold, with the file it read. The file, read by cat just
+    // after, shows stall time.
+    let pressure = of("pressure_high");
+    assert!(!pressure.is_empty(), "no pressure_high in {all}");
+    for (_, a) in &pressure {
+        let avg10 = a["pressure_avg10"].as_f64().unwrap_or(-1.0);
+        assert!((1.0..=100.0).contains(&avg10), "{a}");
+        assert_eq!(a["pressure_threshold"].as_f64(), Some(1.0), "{a}");
+        assert_eq!(
+            a["pressure_source"], "/sys/fs/cgroup/t/memory.pressure",
+            "{a}"
+        );
+        assert_eq!(a["hierarchy"], "v2", "{a}");
+    }
+    let psi = log.section("PRESSURE");
+    let some = psi
+        .iter()
+        .find_map(|l| l.strip_prefix("some "))
+        .unwrap_or_else(|| panic!("no `some` line in memory.pressure: {psi:?}"));
+    let field = |k: &str| -> f64 {
+        some.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {k} in {some}"))
+    };
+    assert!(field("total") > 0.0 && field("avg10") > 0.0, "{some}");
 
     // The kernel's own account of the kill.
     let dmesg = log.section("DMESG").join("\n");
