@@ -829,7 +829,9 @@ impl Watcher {
     fn plan(&self, t: &Target) -> Reading {
         let n = u64::from(self.opts.full_every.max(1));
         match self.follows.get(&t.dir) {
-            Some(f) if !(self.polls + u64::from(f.phase)).is_multiple_of(n) => self.between_turns(t),
+            Some(f) if !(self.polls + u64::from(f.phase)).is_multiple_of(n) => {
+                self.between_turns(t)
+            }
             _ => Reading::Full,
         }
     }
