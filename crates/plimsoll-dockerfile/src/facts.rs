@@ -173,9 +173,10 @@ impl Facts {
             scope_of.push(scopes.len() - 1);
             let effective = ins.onbuild.as_deref().unwrap_or(ins);
             scripts.push(
-                if effective.kind == Kind::Run && posix_shell && ins.kind == Kind::Run {
-                    run_scripts(effective)
-                } else if effective.kind == Kind::Run && ins.kind == Kind::Onbuild {
+                // A RUN in a POSIX shell, or one under ONBUILD.
+                if effective.kind == Kind::Run
+                    && ((posix_shell && ins.kind == Kind::Run) || ins.kind == Kind::Onbuild)
+                {
                     run_scripts(effective)
                 } else {
                     Vec::new()

@@ -381,7 +381,7 @@ fn build(logical: &str, map: &OffsetMap, esc: char) -> (Instruction, Option<Prob
     let t_end = logical.trim_end_matches(is_go_space).len();
     let line = &logical[..t_end];
     let kw_end = line
-        .find(|c: char| matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\r'))
+        .find([' ', '\t', '\u{b}', '\u{c}', '\r'])
         .unwrap_or(line.len());
     let keyword = &line[..kw_end];
     let kind = Kind::from_keyword(keyword);
@@ -475,9 +475,16 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
+/// The strings of a JSON array, each with its start and end offsets.
+pub type JsonStrings = Vec<(String, usize, usize)>;
+
+/// A JSON array whose items are not all strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAllStrings;
+
 /// Parses a JSON array of strings with spans. `Ok(None)`: not JSON (the
 /// caller falls back to the shell form). `Err`: JSON, but not all strings.
-pub fn parse_json_array(text: &str) -> Result<Option<Vec<(String, usize, usize)>>, ()> {
+pub fn parse_json_array(text: &str) -> Result<Option<JsonStrings>, NotAllStrings> {
     let lead = text.len() - text.trim_start().len();
     let t = &text[lead..];
     if !t.starts_with('[') {
@@ -499,7 +506,7 @@ pub fn parse_json_array(text: &str) -> Result<Option<Vec<(String, usize, usize)>
         return Ok(None);
     };
     if !items.iter().all(|v| v.is_string()) {
-        return Err(());
+        return Err(NotAllStrings);
     }
     // Valid JSON holding only strings: find each string's extent.
     let b = t.as_bytes();
@@ -550,7 +557,7 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
     let kw = ins.keyword.value.to_ascii_uppercase();
     if kind.takes_json() {
         match parse_json_array(&ins.args) {
-            Err(()) => return Some(Err(NOT_STRINGS.into())),
+            Err(NotAllStrings) => return Some(Err(NOT_STRINGS.into())),
             Ok(Some(items)) => {
                 ins.json = Some(
                     items
@@ -598,7 +605,7 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
             }
             if !w[0].0.contains('=') {
                 let rest = ins.args.trim();
-                if !rest.contains(|c: char| matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\r')) {
+                if !rest.contains([' ', '\t', '\u{b}', '\u{c}', '\r']) {
                     return Some(Err(format!("{kw} must have two arguments")));
                 }
             } else {
@@ -652,7 +659,7 @@ fn check_args_inner(ins: &mut Instruction, esc: char) -> Option<Result<String, S
             let rest_off = off + typ_len + (rest.len() - rest.trim_start().len());
             if typ.eq_ignore_ascii_case("cmd") {
                 match parse_json_array(&ins.args[rest_off..]) {
-                    Err(()) => return Some(Err(NOT_STRINGS.into())),
+                    Err(NotAllStrings) => return Some(Err(NOT_STRINGS.into())),
                     Ok(Some(items)) => {
                         ins.json = Some(
                             items
@@ -747,13 +754,13 @@ fn check_flags(ins: &Instruction) -> Option<String> {
                 return Some(format!("missing a value on flag: {}", f.name));
             }
             Some((_, false)) => {
-                if let Some(v) = &f.value {
-                    if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "") {
-                        return Some(format!(
-                            "expecting boolean value for flag {}, not: {v}",
-                            f.name
-                        ));
-                    }
+                if let Some(v) = &f.value
+                    && !matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "")
+                {
+                    return Some(format!(
+                        "expecting boolean value for flag {}, not: {v}",
+                        f.name
+                    ));
                 }
             }
             _ => {}

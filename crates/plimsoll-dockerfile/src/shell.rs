@@ -211,10 +211,10 @@ fn tokenize_into(
     let mut this_pipeline_first = pipeline_start;
 
     let finish = |cur: &mut Option<Command>, script: &mut Script| {
-        if let Some(c) = cur.take() {
-            if !c.words.is_empty() || !c.assignments.is_empty() {
-                script.commands.push(c);
-            }
+        if let Some(c) = cur.take()
+            && (!c.words.is_empty() || !c.assignments.is_empty())
+        {
+            script.commands.push(c);
         }
     };
 

@@ -105,11 +105,11 @@ pub struct OffsetMap {
 
 impl OffsetMap {
     pub fn push(&mut self, logical: usize, source: usize) {
-        if let Some(last) = self.segments.last_mut() {
-            if last.0 == logical {
-                last.1 = source;
-                return;
-            }
+        if let Some(last) = self.segments.last_mut()
+            && last.0 == logical
+        {
+            last.1 = source;
+            return;
         }
         self.segments.push((logical, source));
     }
