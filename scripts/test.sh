@@ -82,3 +82,13 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast "$@"
 fi
+
+# Lints, on the whole run only (not when a test filter is given): the tree
+# stays clippy-clean.
+if [ $# -eq 0 ]; then
+  if cargo clippy --version >/dev/null 2>&1; then
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+  else
+    echo "test.sh: cargo clippy is not installed: lints skipped" >&2
+  fi
+fi

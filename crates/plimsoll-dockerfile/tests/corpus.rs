@@ -31,6 +31,7 @@ fn corpus_matches_buildkit_verdicts() {
     let dir = corpus();
     let tsv = std::fs::read_to_string(dir.join("PARSE_RESULTS.tsv")).unwrap();
     let mut checked = 0;
+    let mut lines_checked = 0;
     let mut mismatches = Vec::new();
     for line in tsv.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -55,11 +56,34 @@ fn corpus_matches_buildkit_verdicts() {
                 }
             }
             _ => {
-                if df.errors.is_empty() {
-                    mismatches.push(format!(
-                        "{file}: BuildKit rejects ({}), we accept",
-                        cols.get(4).unwrap_or(&"")
-                    ));
+                let reason = cols.get(4).copied().unwrap_or("");
+                match df.errors.first() {
+                    None => {
+                        mismatches.push(format!("{file}: BuildKit rejects ({reason}), we accept"))
+                    }
+                    Some(e) => {
+                        // BuildKit's reason, and where it stops when known.
+                        if !e.message.contains(reason) {
+                            mismatches.push(format!(
+                                "{file}: BuildKit says {reason:?}, we say {:?}",
+                                e.message
+                            ));
+                        }
+                        let line = 1 + text[..e.span.start.min(text.len())]
+                            .bytes()
+                            .filter(|&b| b == b'\n')
+                            .count() as u32;
+                        if let Some((_, want)) =
+                            NEGATIVE_LINES.iter().find(|(n, _)| file.ends_with(n))
+                            && line != *want
+                        {
+                            mismatches.push(format!(
+                                "{file}: BuildKit stops at line {want}, we at line {line}"
+                            ));
+                        }
+                        lines_checked +=
+                            usize::from(NEGATIVE_LINES.iter().any(|(n, _)| file.ends_with(n)));
+                    }
                 }
             }
         }
@@ -67,6 +91,11 @@ fn corpus_matches_buildkit_verdicts() {
         let _ = plimsoll_dockerfile::Facts::new(df);
     }
     assert!(checked >= 4000, "only {checked} corpus files");
+    // Every rejected file listed in NEGATIVE_LINES was found and rejected.
+    assert!(
+        lines_checked >= NEGATIVE_LINES.len(),
+        "{lines_checked} line checks"
+    );
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",

@@ -106,10 +106,10 @@ impl<'a> Container<'a> {
     /// `seccompProfile`, `seLinuxOptions`, `appArmorProfile`,
     /// `windowsOptions`).
     pub fn effective(&self, w: &Workload<'a>, key: &str) -> Option<&'a Node> {
-        if let Some(v) = self.security_context().and_then(|sc| sc.get(key)) {
-            if !v.is_null() {
-                return Some(v);
-            }
+        if let Some(v) = self.security_context().and_then(|sc| sc.get(key))
+            && !v.is_null()
+        {
+            return Some(v);
         }
         const POD_LEVEL: [&str; 7] = [
             "runAsUser",

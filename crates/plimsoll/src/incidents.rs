@@ -29,24 +29,6 @@ pub fn attach(findings: &mut [Finding], map: &BTreeMap<String, String>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exact_codes_then_longest_prefixes() {
-        let m = BTreeMap::from([
-            ("PR".to_string(), "INC-1".to_string()),
-            ("PR001".to_string(), "https://tickets/INC-2".to_string()),
-            ("PK02".to_string(), "INC-3".to_string()),
-        ]);
-        assert_eq!(of(&m, "PR001"), Some("https://tickets/INC-2"));
-        assert_eq!(of(&m, "PR004"), Some("INC-1"));
-        assert_eq!(of(&m, "PK021"), Some("INC-3"));
-        assert_eq!(of(&m, "DL3008"), None);
-    }
-}
-
 /// `[incidents]` of the plimsoll.toml that applies here (`explicit`, else
 /// the first found from the current directory up); empty when there is
 /// none or it has no such table. A malformed table is an error.
@@ -76,4 +58,22 @@ pub fn load(explicit: Option<&std::path::Path>) -> Result<BTreeMap<String, Strin
                 e.to_string().trim()
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_codes_then_longest_prefixes() {
+        let m = BTreeMap::from([
+            ("PR".to_string(), "INC-1".to_string()),
+            ("PR001".to_string(), "https://tickets/INC-2".to_string()),
+            ("PK02".to_string(), "INC-3".to_string()),
+        ]);
+        assert_eq!(of(&m, "PR001"), Some("https://tickets/INC-2"));
+        assert_eq!(of(&m, "PR004"), Some("INC-1"));
+        assert_eq!(of(&m, "PK021"), Some("INC-3"));
+        assert_eq!(of(&m, "DL3008"), None);
+    }
 }

@@ -201,11 +201,11 @@ pub fn run(args: LintArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    if let Some(c) = &args.config {
-        if !c.is_file() {
-            error(format!("{}: configuration file not found", c.display()));
-            return EXIT_ERROR;
-        }
+    if let Some(c) = &args.config
+        && !c.is_file()
+    {
+        error(format!("{}: configuration file not found", c.display()));
+        return EXIT_ERROR;
     }
 
     // Inputs.

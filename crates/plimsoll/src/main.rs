@@ -123,7 +123,8 @@ pub fn write_rendered(
     tty: &plimsoll_report::TtyOptions,
 ) -> Result<(), String> {
     use std::io::Write;
-    let result = match output {
+
+    match output {
         Some(p) => std::fs::File::create(p)
             .map(std::io::BufWriter::new)
             .and_then(|mut f| {
@@ -142,8 +143,7 @@ pub fn write_rendered(
                 _ => Ok(()),
             }
         }
-    };
-    result
+    }
 }
 
 /// Parses `--failure-threshold`, printing the error when it is unknown.

@@ -744,7 +744,7 @@ fn overall(f: &Full) -> RuleStats {
 
 fn pct(x: f64) -> String {
     // Never round an imperfect agreement up to 100.0 %.
-    if x < 1.0 && x >= 0.9995 {
+    if (0.9995..1.0).contains(&x) {
         return format!("{:.2} %", (x * 10_000.0).floor() / 100.0);
     }
     format!("{:.1} %", x * 100.0)

@@ -464,7 +464,7 @@ fn registry_with_auth(auth: &str) -> Registry {
         ),
     )
     .unwrap();
-    let child = Command::new("docker-registry")
+    let mut child = Command::new("docker-registry")
         .arg("serve")
         .arg(&cfg)
         .stdout(std::process::Stdio::null())
@@ -481,6 +481,8 @@ fn registry_with_auth(auth: &str) -> Registry {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("docker-registry did not start on port {port}");
 }
 
@@ -578,7 +580,7 @@ impl PodmanService {
             ("CONTAINERS_CONF", containers),
         ];
         let socket = d.join("podman.sock");
-        let child = Command::new("podman")
+        let mut child = Command::new("podman")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["system", "service", "--time=0"])
             .arg(format!("unix://{}", socket.display()))
@@ -597,6 +599,8 @@ impl PodmanService {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!(
             "podman system service did not start on {}",
             socket.display()

@@ -98,7 +98,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             if pinned_by_flag {
                 continue;
             }
-            for (w, pkg) in known_packages(cx, &run, k, rest) {
+            for (w, pkg) in known_packages(cx, run, k, rest) {
                 if pkg.contains(':') || pkg.ends_with(".gem") {
                     continue;
                 }

@@ -67,7 +67,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
             } else if !has_sub(c, &["yum"], &["install"]) {
                 continue;
             }
-            for (w, pkg) in known_packages(cx, &run, k, &words) {
+            for (w, pkg) in known_packages(cx, run, k, &words) {
                 if module {
                     if !pkg.contains(':') {
                         out.push(

@@ -53,7 +53,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 continue;
             }
             let words = after_sub(c);
-            for (w, pkg) in known_packages(cx, &run, k, &words) {
+            for (w, pkg) in known_packages(cx, run, k, &words) {
                 if pkg.contains(['=', '<', '>']) || pkg.ends_with(".rpm") {
                     continue;
                 }

@@ -65,7 +65,7 @@ pub fn check(cx: &Context) -> Vec<Hit> {
                 continue;
             }
             let name = c.base_name().unwrap_or("dnf").to_string();
-            for (w, pkg) in known_packages(cx, &run, k, &words) {
+            for (w, pkg) in known_packages(cx, run, k, &words) {
                 if module {
                     if !pkg.contains(':') {
                         out.push(
