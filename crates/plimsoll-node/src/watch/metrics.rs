@@ -22,6 +22,9 @@ struct Row {
     hierarchy: &'static str,
     mechanism: &'static str,
     sample: Sample,
+    /// When it was last read, at all and in full (Unix seconds).
+    read_at: f64,
+    full_at: Option<f64>,
 }
 
 #[derive(Debug, Default)]
@@ -75,12 +78,18 @@ impl Metrics {
         mechanism: &'static str,
         sample: &Sample,
     ) {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let full = (!sample.partial).then_some(now);
         let mut s = self.lock();
         s.samples = s.samples.saturating_add(1);
         // Updated in place: no allocation per sample once a cgroup is known.
         if let Some(r) = s.rows.get_mut(key) {
             r.mechanism = mechanism;
             r.sample.clone_from(sample);
+            r.read_at = now;
+            r.full_at = full.or(r.full_at);
             return;
         }
         s.rows.insert(
@@ -91,6 +100,8 @@ impl Metrics {
                 hierarchy,
                 mechanism,
                 sample: sample.clone(),
+                read_at: now,
+                full_at: full,
             },
         );
     }
@@ -296,6 +307,38 @@ impl Metrics {
                 if let Some(v) = get(&r.sample) {
                     let _ = writeln!(o, "{name}{{{}}} {}", labels(r, None), num(v));
                 }
+            }
+        }
+        // How fresh the figures are: a cgroup whose notifications cover it
+        // is read in full at one poll in --full-every and otherwise only
+        // as far as they do not (see `node watch --help`).
+        family(
+            &mut o,
+            "plimsoll_cgroup_last_read_timestamp_seconds",
+            "gauge",
+            "When the cgroup was last read (the usage and the max counter are as of then), Unix seconds.",
+        );
+        for r in s.rows.values() {
+            let _ = writeln!(
+                o,
+                "plimsoll_cgroup_last_read_timestamp_seconds{{{}}} {:.3}",
+                labels(r, None),
+                r.read_at
+            );
+        }
+        family(
+            &mut o,
+            "plimsoll_cgroup_last_full_read_timestamp_seconds",
+            "gauge",
+            "When the cgroup was last read in full (working set, limits, peak, OOM state and PSI are as of then), Unix seconds.",
+        );
+        for r in s.rows.values() {
+            if let Some(t) = r.full_at {
+                let _ = writeln!(
+                    o,
+                    "plimsoll_cgroup_last_full_read_timestamp_seconds{{{}}} {t:.3}",
+                    labels(r, None)
+                );
             }
         }
         family(
@@ -712,6 +755,33 @@ mod tests {
             "unset high is absent"
         );
         assert!(text.contains("\nprocess_resident_memory_bytes "));
+        // Freshness: a full reading sets both times, a quick one only the
+        // first.
+        let stamp = |text: &str, name: &str| -> Option<f64> {
+            text.lines()
+                .find(|l| l.starts_with(&format!("{name}{{")))
+                .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        };
+        let read = "plimsoll_cgroup_last_read_timestamp_seconds";
+        let full = "plimsoll_cgroup_last_full_read_timestamp_seconds";
+        let (r0, f0) = (stamp(&text, read).unwrap(), stamp(&text, full).unwrap());
+        assert!(r0 > 1.7e9 && (r0 - f0).abs() < 1e-3, "{r0} {f0}");
+        std::thread::sleep(Duration::from_millis(20));
+        let quick = Sample {
+            partial: true,
+            ..s.clone()
+        };
+        m.cgroup(
+            "/x",
+            "/docker/\"odd\"",
+            Some("abc"),
+            "v1",
+            "eventfd",
+            &quick,
+        );
+        let text = m.render();
+        let (r1, f1) = (stamp(&text, read).unwrap(), stamp(&text, full).unwrap());
+        assert!(r1 >= r0 + 0.015 && f1 == f0, "{r1} {f1} after {r0} {f0}");
         m.forget("/x");
         assert!(!m.render().contains("/docker/"));
         assert!(!m.healthy() && !m.ready());
