@@ -327,12 +327,12 @@ pub fn run(args: CheckArgs) -> u8 {
                     sources.insert(name.clone(), text);
                 }
                 let n = f.len();
-                rules.extend(
-                    plimsoll_lint::RULES
-                        .iter()
-                        .filter(|r| f.iter().any(|x| x.code == r.meta.code))
-                        .map(|r| r.info()),
-                );
+                rules.extend(fired(
+                    plimsoll_lint::RULES,
+                    &f,
+                    |r| r.meta.code,
+                    |r| r.info(),
+                ));
                 findings.extend(f);
                 (n, status_of(&findings[findings.len() - n..], threshold))
             }
@@ -364,12 +364,12 @@ pub fn run(args: CheckArgs) -> u8 {
                     &plimsoll_image_rules::Settings::default(),
                 );
                 let n = found.len();
-                rules.extend(
-                    plimsoll_image_rules::RULES
-                        .iter()
-                        .filter(|r| found.iter().any(|x| x.code == r.meta.code))
-                        .map(|r| r.info()),
-                );
+                rules.extend(fired(
+                    plimsoll_image_rules::RULES,
+                    &found,
+                    |r| r.meta.code,
+                    |r| r.info(),
+                ));
                 let status = status_of(&found, threshold);
                 findings.append(&mut found);
                 if let Ok(v) = serde_json::to_value(&f) {
@@ -453,12 +453,12 @@ pub fn run(args: CheckArgs) -> u8 {
                     _ => None,
                 };
                 let mut found = plimsoll_budget::check(&decision, outcome.as_ref(), reference);
-                rules.extend(
-                    plimsoll_budget::RULES
-                        .iter()
-                        .filter(|r| found.iter().any(|x| x.code == r.meta.code))
-                        .map(|r| r.info()),
-                );
+                rules.extend(fired(
+                    plimsoll_budget::RULES,
+                    &found,
+                    |r| r.meta.code,
+                    |r| r.info(),
+                ));
                 let mut b = serde_json::to_value(&decision).unwrap_or(Value::Null);
                 if let (Some(o), Value::Object(m)) = (&outcome, &mut b) {
                     m.insert(
@@ -549,12 +549,12 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         }
         let n = findings.len() - before;
-        rules.extend(
-            plimsoll_k8s_rules::RULES
-                .iter()
-                .filter(|r| findings[before..].iter().any(|x| x.code == r.meta.code))
-                .map(|r| r.info()),
-        );
+        rules.extend(fired(
+            plimsoll_k8s_rules::RULES,
+            &findings[before..],
+            |r| r.meta.code,
+            |r| r.info(),
+        ));
         let status = if stage_failed {
             "error".to_string()
         } else {
@@ -626,6 +626,23 @@ pub fn run(args: CheckArgs) -> u8 {
 }
 
 /// `fail` when a finding reaches the threshold, else `pass`.
+/// The documentation of the rules of `registry` that produced one of
+/// `found` (the reporters describe the rules that fired). Each gate's
+/// registry has its own rule type: `code` and `info` read it.
+fn fired<R>(
+    registry: &[R],
+    found: &[Finding],
+    code: impl Fn(&R) -> &str,
+    info: impl Fn(&R) -> plimsoll_core::RuleInfo,
+) -> Vec<plimsoll_core::RuleInfo> {
+    let codes: std::collections::HashSet<&str> = found.iter().map(|f| f.code.as_str()).collect();
+    registry
+        .iter()
+        .filter(|r| codes.contains(code(r)))
+        .map(info)
+        .collect()
+}
+
 fn status_of(f: &[Finding], threshold: plimsoll_core::Threshold) -> String {
     if f.iter().any(|x| threshold.fails(x.severity)) {
         "fail".into()
