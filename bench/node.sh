@@ -454,13 +454,14 @@ if r["warnings"]:
 o("## Method\n")
 o("- CPU: `/proc/PID/stat` utime+stime of the watch at the window's start and end, over the "
   "wall time between (monotonic clock); it includes the samples triggered by the OOM "
-  "notifications and the writes of the alert lines, each batch fsynced (on this machine the 12 "
-  "kills, about 3 alert lines each, cost a few milliseconds of CPU apiece, mostly in `fdatasync`).")
+  "notifications and the writes of the alert lines, each batch fsynced by a thread of the watch "
+  "(on this machine the 12 kills, about 3 alert lines each, cost a few milliseconds of CPU apiece, "
+  "mostly in `fdatasync`).")
 o("- Kill time: a poller reading the memcg's `memory.oom_control` every 0.5 ms from the hog's "
   "start records when `oom_kill` rises (the kernel counts the kill as it sends SIGKILL), so the "
   "latency is overstated by at most the poller's period. Alert time: the `oom_kill` line for "
   "that cgroup read from the `--events` file after an inotify `IN_MODIFY` wake-up; the watch "
-  "writes the line, then fsyncs. The line's own `timestamp` has one-second resolution and is "
+  "writes the line (a thread of the watch then fsyncs it). The line's own `timestamp` has one-second resolution and is "
   "not used for the latency.")
 o("- The hogs (`tail -n 1 < /dev/zero`) fill their cgroup's 64 MiB in tens of milliseconds; the "
   "kernel notifies the watch through the `memory.oom_control` eventfd when the cgroup goes "

@@ -383,17 +383,73 @@ pub struct WatchArgs {
     pub root: PathBuf,
 }
 
-/// A file whose flush is an fsync (the watch flushes after every batch
-/// of alerts).
-struct Synced(std::fs::File);
+/// The `--events` file. Lines are appended at once, so a reader sees them,
+/// and each batch (a flush) is made durable by a thread of its own that
+/// calls `fdatasync`. An fsync can take seconds while the node writes back
+/// other dirty pages, and the watch's samples must not wait for it. A failed
+/// fsync is returned by the next flush, and so ends the watch as a write
+/// error would. Dropping it waits for the last fsync.
+struct Synced {
+    file: std::fs::File,
+    wake: Option<std::sync::mpsc::Sender<()>>,
+    syncer: Option<std::thread::JoinHandle<()>>,
+    failed: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
+}
+
+impl Synced {
+    fn new(file: std::fs::File) -> std::io::Result<Synced> {
+        let dup = file.try_clone()?;
+        let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let report = failed.clone();
+        let (wake, rx) = std::sync::mpsc::channel::<()>();
+        let syncer = std::thread::Builder::new()
+            .name("events-fsync".into())
+            .spawn(move || {
+                let sync = || {
+                    if let Err(e) = dup.sync_data()
+                        && let Ok(mut f) = report.lock()
+                    {
+                        f.get_or_insert(e);
+                    }
+                };
+                while rx.recv().is_ok() {
+                    // One fsync covers the batches written meanwhile.
+                    while rx.try_recv().is_ok() {}
+                    sync();
+                }
+                sync();
+            })?;
+        Ok(Synced {
+            file,
+            wake: Some(wake),
+            syncer: Some(syncer),
+            failed,
+        })
+    }
+}
 
 impl std::io::Write for Synced {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
+        self.file.write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()?;
-        self.0.sync_data()
+        self.file.flush()?;
+        if let Some(e) = self.failed.lock().ok().and_then(|mut f| f.take()) {
+            return Err(e);
+        }
+        if let Some(w) = &self.wake {
+            let _ = w.send(());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Synced {
+    fn drop(&mut self) {
+        self.wake.take();
+        if let Some(t) = self.syncer.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -690,7 +746,13 @@ fn watch(args: WatchArgs) -> u8 {
                     return EXIT_ERROR;
                 }
             };
-            let mut out = Synced(file);
+            let mut out = match Synced::new(file) {
+                Ok(o) => o,
+                Err(e) => {
+                    error(format!("{}: {e}", path.display()));
+                    return EXIT_ERROR;
+                }
+            };
             let mut sinks = Sinks {
                 out: &mut out,
                 log: &mut log,
@@ -728,6 +790,34 @@ fn watch(args: WatchArgs) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_file_lines_are_there_at_once_and_all_there_at_the_end() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("plimsoll-synced-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&dir)
+            .unwrap();
+        let mut out = Synced::new(file).unwrap();
+        for i in 0..200 {
+            writeln!(out, "{{\"n\":{i}}}").unwrap();
+            out.flush().unwrap();
+            // A reader sees each batch as soon as it is flushed, fsync or
+            // not.
+            if i % 50 == 0 {
+                let text = std::fs::read_to_string(&dir).unwrap();
+                assert_eq!(text.lines().count(), i + 1);
+            }
+        }
+        drop(out);
+        let text = std::fs::read_to_string(&dir).unwrap();
+        assert_eq!(text.lines().count(), 200);
+        assert_eq!(text.lines().last(), Some("{\"n\":199}"));
+        std::fs::remove_file(&dir).unwrap();
+    }
 
     #[test]
     fn byte_arguments() {
