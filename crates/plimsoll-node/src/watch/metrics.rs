@@ -312,33 +312,25 @@ impl Metrics {
         // How fresh the figures are: a cgroup whose notifications cover it
         // is read in full at one poll in --full-every and otherwise only
         // as far as they do not (see `node watch --help`).
-        family(
-            &mut o,
-            "plimsoll_cgroup_last_read_timestamp_seconds",
-            "gauge",
-            "When the cgroup was last read (the usage and the max counter are as of then), Unix seconds.",
-        );
-        for r in s.rows.values() {
-            let _ = writeln!(
-                o,
-                "plimsoll_cgroup_last_read_timestamp_seconds{{{}}} {:.3}",
-                labels(r, None),
-                r.read_at
-            );
-        }
-        family(
-            &mut o,
-            "plimsoll_cgroup_last_full_read_timestamp_seconds",
-            "gauge",
-            "When the cgroup was last read in full (working set, limits, peak, OOM state and PSI are as of then), Unix seconds.",
-        );
-        for r in s.rows.values() {
-            if let Some(t) = r.full_at {
-                let _ = writeln!(
-                    o,
-                    "plimsoll_cgroup_last_full_read_timestamp_seconds{{{}}} {t:.3}",
-                    labels(r, None)
-                );
+        type When = fn(&Row) -> Option<f64>;
+        let times: [(&str, &str, When); 2] = [
+            (
+                "plimsoll_cgroup_last_read_timestamp_seconds",
+                "When the cgroup was last read (the usage and the max counter are as of then), Unix seconds.",
+                |r| Some(r.read_at),
+            ),
+            (
+                "plimsoll_cgroup_last_full_read_timestamp_seconds",
+                "When the cgroup was last read in full (working set, limits, peak, OOM state and PSI are as of then), Unix seconds.",
+                |r| r.full_at,
+            ),
+        ];
+        for (name, help, when) in times {
+            family(&mut o, name, "gauge", help);
+            for r in s.rows.values() {
+                if let Some(t) = when(r) {
+                    let _ = writeln!(o, "{name}{{{}}} {t:.3}", labels(r, None));
+                }
             }
         }
         family(

@@ -192,6 +192,24 @@ pub struct Alert {
     pub extra: Extra,
 }
 
+impl Alert {
+    /// The line for what detection found in a followed cgroup, stamped
+    /// `stamp`.
+    fn of(t: &Target, d: Detected, stamp: &str) -> Alert {
+        Alert {
+            alert_type: d.alert_type,
+            cgroup: t.cgroup.clone(),
+            container_id: t.container_id.clone(),
+            threshold_bytes: d.threshold_bytes,
+            usage_bytes: d.usage_bytes,
+            timestamp: stamp.to_string(),
+            count: d.count,
+            hierarchy: hierarchy_name(t.version),
+            extra: d.extra,
+        }
+    }
+}
+
 /// RFC 3339 UTC (`2026-11-23T15:04:05Z`) of a system time (the epoch for
 /// times before it).
 pub fn rfc3339(t: SystemTime) -> String {
@@ -945,26 +963,15 @@ impl Watcher {
         let psi_source = f.psi.as_ref().map(|p| p.display().to_string());
         let mechanism = f.mechanism(t.version);
         let (track, found) = detect(self.tracks.get(dir).map(|t| &**t), &s, &self.opts.config);
-        for d in found {
-            let mut extra = d.extra;
+        for mut d in found {
             if d.alert_type == AlertType::PressureHigh {
-                extra.pressure_source = if extra.pressure_level.is_some() {
+                d.extra.pressure_source = if d.extra.pressure_level.is_some() {
                     Some(t.dir.join("memory.pressure_level").display().to_string())
                 } else {
                     psi_source.clone()
                 };
             }
-            alerts.push(Alert {
-                alert_type: d.alert_type,
-                cgroup: t.cgroup.clone(),
-                container_id: t.container_id.clone(),
-                threshold_bytes: d.threshold_bytes,
-                usage_bytes: d.usage_bytes,
-                timestamp: stamp.to_string(),
-                count: d.count,
-                hierarchy: hierarchy_name(t.version),
-                extra,
-            });
+            alerts.push(Alert::of(t, d, stamp));
         }
         match self.tracks.get_mut(dir) {
             Some(t) => **t = track,
@@ -1305,19 +1312,7 @@ impl Watcher {
             };
             let (next, found) = detect::flush(track, &self.opts.config);
             **track = next;
-            for d in found {
-                alerts.push(Alert {
-                    alert_type: d.alert_type,
-                    cgroup: t.cgroup.clone(),
-                    container_id: t.container_id.clone(),
-                    threshold_bytes: d.threshold_bytes,
-                    usage_bytes: d.usage_bytes,
-                    timestamp: stamp.clone(),
-                    count: d.count,
-                    hierarchy: hierarchy_name(t.version),
-                    extra: d.extra,
-                });
-            }
+            alerts.extend(found.into_iter().map(|d| Alert::of(t, d, &stamp)));
         }
         alerts
     }
