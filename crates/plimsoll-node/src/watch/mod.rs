@@ -1062,12 +1062,7 @@ impl Watcher {
                 };
                 dirs.insert(dir);
             }
-            let batch: Vec<Target> = self
-                .targets
-                .iter()
-                .filter(|t| dirs.contains(&t.dir))
-                .cloned()
-                .collect();
+            let batch = self.targets_in(&dirs);
             let mut items = Vec::with_capacity(batch.len());
             let mut wants = HashMap::with_capacity(batch.len());
             for t in &batch {
@@ -1317,6 +1312,16 @@ impl Watcher {
         alerts
     }
 
+    /// The followed targets whose directories are in `dirs`, in the
+    /// targets' order (stable output).
+    fn targets_in<S: std::hash::BuildHasher>(&self, dirs: &HashSet<PathBuf, S>) -> Vec<Target> {
+        self.targets
+            .iter()
+            .filter(|t| dirs.contains(&t.dir))
+            .cloned()
+            .collect()
+    }
+
     /// When the next follow-up sample is due.
     pub fn next_due(&self) -> Option<Instant> {
         self.scheduled
@@ -1353,12 +1358,7 @@ impl Watcher {
         }
         // In the order of the targets (stable output).
         let due: HashSet<PathBuf> = due.into_iter().collect();
-        let targets: Vec<Target> = self
-            .targets
-            .iter()
-            .filter(|t| due.contains(&t.dir))
-            .cloned()
-            .collect();
+        let targets = self.targets_in(&due);
         let stamp = rfc3339(now);
         for t in targets {
             self.sample_target(&t, &stamp, &mut alerts, false);
