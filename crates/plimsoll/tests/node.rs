@@ -384,16 +384,32 @@ fn oom_kill_arrives_by_eventfd_long_before_the_next_poll() {
     let took = t0.elapsed();
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(oom["threshold_bytes"], 32 * MIB);
-    assert_eq!(oom["count"], 1);
+    assert!(oom["count"].as_u64() >= Some(1), "{oom}");
     assert!(
         w.stderr()
             .contains(&format!("woken by eventfd memory.oom_control for /{name}")),
         "{}",
         w.stderr()
     );
-    // The counter the alert reports is the kernel's.
-    let oc = std::fs::read_to_string(cg.0.join("memory.oom_control")).unwrap();
-    assert!(oc.contains("oom_kill 1"), "{oc}");
+    // The counts the alerts report add up to the kernel's counter. The
+    // kernel may kill more than one process of the pipeline (the second
+    // kill a moment after the first): the alerts follow it.
+    let kernel = oom_control(&cg.0, "oom_kill");
+    assert!(kernel >= 1);
+    let until = Instant::now() + Duration::from_secs(5);
+    let reported = loop {
+        let sum: u64 = w
+            .alerts()
+            .iter()
+            .filter(|a| is(a, "oom_kill", &format!("/{name}")))
+            .filter_map(|a| a["count"].as_u64())
+            .sum();
+        if sum >= kernel || Instant::now() >= until {
+            break sum;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(reported, kernel, "{:?}", w.alerts());
     assert_eq!(w.term(), Some(0));
 }
 
@@ -422,7 +438,13 @@ fn oom_stuck_when_the_oom_killer_is_disabled() {
     // Polls 30 s apart: the alert must come from the OOM eventfd.
     let w = Running::spawn(&["--no-discover", "--interval", "30", "--cgroup", &cgroup]);
     w.started();
-    assert!(w.alerts().is_empty(), "{:?}", w.alerts());
+    // Nothing for this cgroup yet (a node-wide pressure_high may come from
+    // the other tests' hogs).
+    assert!(
+        w.alerts().iter().all(|a| a["cgroup"] != cgroup.as_str()),
+        "{:?}",
+        w.alerts()
+    );
     let t0 = Instant::now();
     let hog = Proc(
         in_cgroups(&[&cg.0], "head -c 128M /dev/zero | tail")
